@@ -1,3 +1,17 @@
-//! The Arus broker: configuration, the Kafka protocol server and its request handlers.
+//! The Arus broker: configuration, the Kafka protocol server, request handlers, and the
+//! catalog of hosted topics and their partition logs.
 
+pub mod background;
+pub mod broker;
+pub mod catalog;
 pub mod config;
+pub mod connection;
+pub mod dispatch;
+pub mod fetch_session;
+pub mod handlers;
+pub mod log_config;
+pub mod log_dirs;
+pub mod partition;
+pub mod server;
+pub mod topic_name;
+pub mod topic_store;

@@ -1,1 +1,87 @@
-fn main() {}
+//! The `arus` binary: argument parsing and dispatch to the broker and tools.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "arus", version, about = "A Kafka-compatible event streaming platform in one binary")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a broker (like kafka-server-start.sh). Without a config file it uses embedded
+    /// defaults: listener 127.0.0.1:9092, data under ./arus-data.
+    Server {
+        /// A Kafka-style server.properties file.
+        #[arg(long = "config", short = 'c', value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The properties file as a positional argument, as kafka-server-start.sh takes it.
+        #[arg(value_name = "server.properties", conflicts_with = "config")]
+        config_positional: Option<PathBuf>,
+        /// Override one property: --override key=value (repeatable).
+        #[arg(long = "override", value_name = "KEY=VALUE")]
+        overrides: Vec<String>,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Server {
+            config,
+            config_positional,
+            overrides,
+        } => server(config.or(config_positional), overrides),
+    };
+    if let Err(e) = result {
+        eprintln!("arus: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn server(config_file: Option<PathBuf>, overrides: Vec<String>) -> anyhow::Result<()> {
+    init_logging();
+    let mut pairs = Vec::new();
+    if let Some(path) = &config_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        pairs = arus_broker::config::parse_properties(&text)
+            .with_context(|| format!("in {}", path.display()))?;
+    }
+    for o in &overrides {
+        pairs.push(arus_broker::config::parse_override(o)?);
+    }
+    let config = arus_broker::config::BrokerConfig::from_pairs(&pairs)?;
+    for key in config.ignored_keys() {
+        tracing::warn!(key = %key, "config is accepted for compatibility but has no effect in Arus");
+    }
+    for key in config.unknown_keys() {
+        tracing::warn!("The configuration '{key}' was supplied but isn't a known config.");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("arus")
+        .build()?;
+    runtime.block_on(arus_broker::server::run(config, |bound| {
+        let mut out = std::io::stdout().lock();
+        for (name, addr) in bound {
+            let _ = writeln!(out, "arus: listening on {name}://{addr}");
+        }
+        let _ = out.flush();
+    }))
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,65 @@
+//! One client connection: reads size-prefixed request frames, hands each to the dispatcher
+//! and writes the responses back in request order.
+//!
+//! Like Kafka, a connection's requests are processed one at a time; clients may still send
+//! several before reading (pipelining) and get the responses in order.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tracing::{debug, warn};
+
+use crate::broker::Broker;
+use crate::dispatch::{self, Reply};
+
+/// Smallest valid request: api key, api version and correlation ID.
+const MIN_FRAME: usize = 8;
+
+/// Serves one connection until the client closes it or sends something unusable.
+pub async fn serve(stream: TcpStream, peer: SocketAddr, listener: String, broker: Arc<Broker>) {
+    let _ = stream.set_nodelay(true);
+    let (read_half, mut writer) = stream.into_split();
+    let mut reader = BufReader::with_capacity(64 * 1024, read_half);
+    let max = broker.config.socket_request_max_bytes;
+    let ctx = dispatch::ConnectionContext { peer, listener };
+    loop {
+        let size = match reader.read_i32().await {
+            Ok(n) => n,
+            Err(_) => {
+                debug!(%peer, "connection closed");
+                return;
+            }
+        };
+        // Checked before allocating, so a hostile length cannot make us reserve memory.
+        if size < 0 || size as usize > max {
+            warn!(%peer, size, limit = max, "request size exceeds socket.request.max.bytes; closing connection");
+            return;
+        }
+        let size = size as usize;
+        if size < MIN_FRAME {
+            warn!(%peer, size, "request frame too short; closing connection");
+            return;
+        }
+        let mut frame = BytesMut::zeroed(size);
+        if let Err(e) = reader.read_exact(&mut frame).await {
+            warn!(%peer, error = %e, "connection closed in the middle of a request");
+            return;
+        }
+        match dispatch::handle(&broker, &ctx, frame.freeze()).await {
+            Reply::Send(body) => {
+                if let Err(e) = writer.write_all(&body).await {
+                    debug!(%peer, error = %e, "could not write response");
+                    return;
+                }
+            }
+            Reply::Nothing => {}
+            Reply::Close(reason) => {
+                warn!(%peer, %reason, "closing connection");
+                return;
+            }
+        }
+    }
+}

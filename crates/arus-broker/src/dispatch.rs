@@ -1,0 +1,152 @@
+//! Decodes a request frame, routes it to its handler and encodes the response.
+//!
+//! A request for an API or version we do not advertise, or one whose body does not decode,
+//! closes that one connection (as Kafka does), except ApiVersions, which answers
+//! UNSUPPORTED_VERSION with a v0 body so clients can pick a version.
+
+use std::net::SocketAddr;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use kafka_protocol::messages::{ApiKey, RequestHeader, RequestKind, ResponseHeader, ResponseKind};
+use kafka_protocol::protocol::{Decodable, Encodable};
+
+use crate::broker::Broker;
+use crate::handlers;
+
+/// What the connection should do after a request.
+pub enum Reply {
+    /// Write these bytes (size prefix included).
+    Send(Bytes),
+    /// Write nothing (a produce with acks=0).
+    Nothing,
+    /// Close the connection, logging why.
+    Close(String),
+}
+
+/// Facts about the connection a request came in on.
+pub struct ConnectionContext {
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// Name of the listener the client connected to.
+    pub listener: String,
+}
+
+/// Handles one request frame.
+pub async fn handle(broker: &Broker, ctx: &ConnectionContext, mut frame: Bytes) -> Reply {
+    let raw_key = i16::from_be_bytes([frame[0], frame[1]]);
+    let version = i16::from_be_bytes([frame[2], frame[3]]);
+    let correlation_id = i32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]);
+    let Ok(api_key) = ApiKey::try_from(raw_key) else {
+        return Reply::Close(format!("unknown API key {raw_key}"));
+    };
+    let Some(range) = handlers::api_versions::supported(api_key) else {
+        return Reply::Close(format!("unsupported API {api_key:?} (key {raw_key})"));
+    };
+    if version < range.min || version > range.max {
+        if api_key == ApiKey::ApiVersions {
+            let body = handlers::api_versions::unsupported_version_response();
+            return encode_response(correlation_id, ApiKey::ApiVersions, 0, &body);
+        }
+        return Reply::Close(format!(
+            "unsupported version {version} of {api_key:?} (supported {}-{})",
+            range.min, range.max
+        ));
+    }
+    let header = match RequestHeader::decode(&mut frame, api_key.request_header_version(version)) {
+        Ok(h) => h,
+        Err(e) => return Reply::Close(format!("malformed {api_key:?} request header: {e}")),
+    };
+    let request = match RequestKind::decode(api_key, &mut frame, version) {
+        Ok(r) => r,
+        Err(e) => return Reply::Close(format!("malformed {api_key:?} v{version} request: {e}")),
+    };
+    let response = match route(broker, ctx, &header, request).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return Reply::Nothing,
+        Err(reason) => return Reply::Close(reason),
+    };
+    encode_response(correlation_id, api_key, version, &response)
+}
+
+async fn route(
+    broker: &Broker,
+    ctx: &ConnectionContext,
+    header: &RequestHeader,
+    request: RequestKind,
+) -> Result<Option<ResponseKind>, String> {
+    let version = header.request_api_version;
+    Ok(Some(match request {
+        RequestKind::ApiVersions(r) => {
+            ResponseKind::ApiVersions(handlers::api_versions::handle(r))
+        }
+        RequestKind::Metadata(r) => {
+            ResponseKind::Metadata(handlers::metadata::handle(broker, ctx, version, r))
+        }
+        RequestKind::Produce(r) => {
+            match handlers::produce::handle(broker, version, r) {
+                Some(resp) => ResponseKind::Produce(resp),
+                None => return Ok(None),
+            }
+        }
+        RequestKind::Fetch(r) => {
+            ResponseKind::Fetch(handlers::fetch::handle(broker, version, r).await)
+        }
+        RequestKind::ListOffsets(r) => {
+            ResponseKind::ListOffsets(handlers::list_offsets::handle(broker, version, r))
+        }
+        RequestKind::CreateTopics(r) => {
+            ResponseKind::CreateTopics(handlers::create_topics::handle(broker, version, r))
+        }
+        RequestKind::DeleteTopics(r) => {
+            ResponseKind::DeleteTopics(handlers::delete_topics::handle(broker, version, r))
+        }
+        RequestKind::CreatePartitions(r) => ResponseKind::CreatePartitions(
+            handlers::create_partitions::handle(broker, r),
+        ),
+        RequestKind::DescribeConfigs(r) => {
+            ResponseKind::DescribeConfigs(handlers::describe_configs::handle(broker, version, r))
+        }
+        RequestKind::AlterConfigs(r) => {
+            ResponseKind::AlterConfigs(handlers::alter_configs::handle_alter(broker, r))
+        }
+        RequestKind::IncrementalAlterConfigs(r) => ResponseKind::IncrementalAlterConfigs(
+            handlers::alter_configs::handle_incremental(broker, r),
+        ),
+        RequestKind::DeleteRecords(r) => {
+            ResponseKind::DeleteRecords(handlers::delete_records::handle(broker, r))
+        }
+        RequestKind::DescribeCluster(r) => ResponseKind::DescribeCluster(
+            handlers::describe_cluster::handle(broker, ctx, r),
+        ),
+        RequestKind::DescribeLogDirs(r) => {
+            ResponseKind::DescribeLogDirs(handlers::describe_log_dirs::handle(broker, r))
+        }
+        other => {
+            return Err(format!(
+                "no handler for {:?}",
+                std::mem::discriminant(&other)
+            ))
+        }
+    }))
+}
+
+fn encode_response(
+    correlation_id: i32,
+    api_key: ApiKey,
+    version: i16,
+    body: &ResponseKind,
+) -> Reply {
+    let header = ResponseHeader::default().with_correlation_id(correlation_id);
+    let mut buf = BytesMut::with_capacity(256);
+    buf.put_i32(0); // size, filled in below
+    let header_version = api_key.response_header_version(version);
+    if let Err(e) = header.encode(&mut buf, header_version) {
+        return Reply::Close(format!("could not encode {api_key:?} response header: {e}"));
+    }
+    if let Err(e) = body.encode(&mut buf, version) {
+        return Reply::Close(format!("could not encode {api_key:?} v{version} response: {e}"));
+    }
+    let size = (buf.len() - 4) as i32;
+    buf[..4].copy_from_slice(&size.to_be_bytes());
+    Reply::Send(buf.freeze())
+}

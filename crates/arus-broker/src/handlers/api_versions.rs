@@ -1,0 +1,72 @@
+//! ApiVersions: which APIs and versions this broker implements.
+
+use kafka_protocol::messages::api_versions_response::ApiVersion;
+use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, ApiVersionsResponse, ResponseKind};
+use kafka_protocol::protocol::VersionRange;
+use kafka_protocol::ResponseError;
+
+/// The APIs Arus implements, each for every version the protocol crate can encode.
+/// Nothing is listed that is not implemented for all of its versions.
+const IMPLEMENTED: &[ApiKey] = &[
+    ApiKey::Produce,
+    ApiKey::Fetch,
+    ApiKey::ListOffsets,
+    ApiKey::Metadata,
+    ApiKey::ApiVersions,
+    ApiKey::CreateTopics,
+    ApiKey::DeleteTopics,
+    ApiKey::DeleteRecords,
+    ApiKey::DescribeConfigs,
+    ApiKey::AlterConfigs,
+    ApiKey::DescribeLogDirs,
+    ApiKey::CreatePartitions,
+    ApiKey::IncrementalAlterConfigs,
+    ApiKey::DescribeCluster,
+];
+
+/// The advertised version range of an API, or None if Arus does not implement it.
+pub fn supported(key: ApiKey) -> Option<VersionRange> {
+    IMPLEMENTED.contains(&key).then(|| key.valid_versions())
+}
+
+fn api_list() -> Vec<ApiVersion> {
+    IMPLEMENTED
+        .iter()
+        .map(|key| {
+            let range = key.valid_versions();
+            ApiVersion::default()
+                .with_api_key(*key as i16)
+                .with_min_version(range.min)
+                .with_max_version(range.max)
+        })
+        .collect()
+}
+
+/// Answers ApiVersions.
+pub fn handle(_request: ApiVersionsRequest) -> ApiVersionsResponse {
+    ApiVersionsResponse::default().with_api_keys(api_list())
+}
+
+/// The answer to an ApiVersions request of a version newer than ours: UNSUPPORTED_VERSION
+/// with our API list, encoded as v0 so any client can read it.
+pub fn unsupported_version_response() -> ResponseKind {
+    ResponseKind::ApiVersions(
+        ApiVersionsResponse::default()
+            .with_error_code(ResponseError::UnsupportedVersion.code())
+            .with_api_keys(api_list()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advertises_only_implemented_apis() {
+        let resp = handle(ApiVersionsRequest::default());
+        let keys: Vec<i16> = resp.api_keys.iter().map(|a| a.api_key).collect();
+        assert_eq!(keys, vec![0, 1, 2, 3, 18, 19, 20, 21, 32, 33, 35, 37, 44, 60]);
+        assert!(supported(ApiKey::JoinGroup).is_none());
+        assert_eq!(supported(ApiKey::Produce), Some(VersionRange { min: 3, max: 13 }));
+    }
+}

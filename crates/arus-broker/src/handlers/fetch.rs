@@ -1,0 +1,252 @@
+//! Fetch: read batches from partition logs, long-polling until `min_bytes` are available or
+//! `max_wait_ms` passes; fetch sessions (KIP-227) trim what is sent.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
+use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse, TopicName};
+use kafka_protocol::ResponseError;
+
+use crate::broker::Broker;
+use crate::catalog::Topic;
+use crate::fetch_session::{FetchPlan, SentOffsets, TopicKey, WantedPartition};
+use crate::partition::{PartitionOffsets, LEADER_EPOCH};
+
+/// isolation_level value of read_committed consumers.
+const READ_COMMITTED: i8 = 1;
+
+/// The outcome of reading one partition.
+struct PartitionRead {
+    wanted: WantedPartition,
+    error: Option<ResponseError>,
+    offsets: Option<PartitionOffsets>,
+    records: Bytes,
+}
+
+/// Answers Fetch, waiting for data as the request allows.
+pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> FetchResponse {
+    let by_id = version >= 13;
+    let key_of = |name: &TopicName, id: uuid::Uuid| {
+        if by_id {
+            TopicKey::Id(id)
+        } else {
+            TopicKey::Name(name.0.clone())
+        }
+    };
+    let mut wanted = Vec::new();
+    let mut epoch_errors = Vec::new();
+    for topic in &request.topics {
+        for p in &topic.partitions {
+            let w = WantedPartition {
+                topic: key_of(&topic.topic, topic.topic_id),
+                partition: p.partition,
+                fetch_offset: p.fetch_offset,
+                max_bytes: p.partition_max_bytes,
+            };
+            if p.current_leader_epoch > LEADER_EPOCH {
+                epoch_errors.push((w.topic.clone(), w.partition));
+            }
+            wanted.push(w);
+        }
+    }
+    let forgotten: Vec<(TopicKey, i32)> = request
+        .forgotten_topics_data
+        .iter()
+        .flat_map(|t| {
+            let key = key_of(&t.topic, t.topic_id);
+            t.partitions.iter().map(move |p| (key.clone(), *p))
+        })
+        .collect();
+    let plan = broker.fetch_sessions().plan(
+        request.session_id,
+        request.session_epoch,
+        wanted,
+        &forgotten,
+        Instant::now(),
+    );
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(error) => {
+            return FetchResponse::default()
+                .with_error_code(error.code())
+                .with_session_id(0)
+        }
+    };
+    let (session_id, to_read, previously_sent, incremental) = match plan {
+        FetchPlan::Full {
+            session_id,
+            partitions,
+        } => {
+            let n = partitions.len();
+            (session_id, partitions, vec![None; n], false)
+        }
+        FetchPlan::Incremental {
+            session_id,
+            partitions,
+        } => {
+            let (w, s): (Vec<_>, Vec<_>) = partitions.into_iter().unzip();
+            (session_id, w, s, true)
+        }
+    };
+    let read_committed = request.isolation_level == READ_COMMITTED;
+    let deadline = Instant::now() + Duration::from_millis(request.max_wait_ms.max(0) as u64);
+    let reads = loop {
+        let notified = broker.data_arrived().notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let reads = read_all(broker, &to_read, &epoch_errors, request.max_bytes);
+        let bytes: usize = reads.iter().map(|r| r.records.len()).sum();
+        let has_error = reads.iter().any(|r| r.error.is_some());
+        if bytes as i64 >= i64::from(request.min_bytes)
+            || has_error
+            || Instant::now() >= deadline
+            || broker.is_shutting_down()
+        {
+            break reads;
+        }
+        tokio::select! {
+            _ = &mut notified => {}
+            _ = tokio::time::sleep_until(deadline.into()) => {}
+        }
+    };
+
+    let mut topics: Vec<FetchableTopicResponse> = Vec::new();
+    for (read, sent_before) in reads.into_iter().zip(previously_sent) {
+        let sent_now = read.offsets.map(|o| SentOffsets {
+            high_watermark: o.high_watermark,
+            last_stable: o.last_stable,
+            log_start: o.log_start,
+        });
+        if incremental
+            && read.error.is_none()
+            && read.records.is_empty()
+            && sent_now == sent_before
+        {
+            continue;
+        }
+        if session_id != 0 {
+            if let Some(sent) = sent_now {
+                broker
+                    .fetch_sessions()
+                    .record_sent(session_id, &read.wanted.topic, read.wanted.partition, sent);
+            }
+        }
+        let data = partition_data(&read, read_committed);
+        let same_topic = topics.last().is_some_and(|t| match &read.wanted.topic {
+            TopicKey::Id(id) => t.topic_id == *id,
+            TopicKey::Name(name) => t.topic.0 == *name,
+        });
+        if same_topic {
+            if let Some(t) = topics.last_mut() {
+                t.partitions.push(data);
+            }
+        } else {
+            let t = match &read.wanted.topic {
+                TopicKey::Id(id) => FetchableTopicResponse::default().with_topic_id(*id),
+                TopicKey::Name(name) => {
+                    FetchableTopicResponse::default().with_topic(TopicName(name.clone()))
+                }
+            };
+            topics.push(t.with_partitions(vec![data]));
+        }
+    }
+    FetchResponse::default()
+        .with_session_id(session_id)
+        .with_responses(topics)
+}
+
+fn partition_data(read: &PartitionRead, read_committed: bool) -> PartitionData {
+    let (hw, lso, start) = read
+        .offsets
+        .map(|o| (o.high_watermark, o.last_stable, o.log_start))
+        .unwrap_or((-1, -1, -1));
+    PartitionData::default()
+        .with_partition_index(read.wanted.partition)
+        .with_error_code(read.error.map(|e| e.code()).unwrap_or(0))
+        .with_high_watermark(hw)
+        .with_last_stable_offset(lso)
+        .with_log_start_offset(start)
+        .with_aborted_transactions(read_committed.then(Vec::new))
+        .with_preferred_read_replica(BrokerId(-1))
+        // Never null: clients expect empty bytes for a partition without data.
+        .with_records(Some(read.records.clone()))
+}
+
+fn read_all(
+    broker: &Broker,
+    to_read: &[WantedPartition],
+    epoch_errors: &[(TopicKey, i32)],
+    max_bytes: i32,
+) -> Vec<PartitionRead> {
+    let mut budget = max_bytes.max(0) as usize;
+    let mut returned_any = false;
+    let mut cached: Option<(TopicKey, Option<Arc<Topic>>)> = None;
+    to_read
+        .iter()
+        .map(|w| {
+            let topic = match &cached {
+                Some((key, topic)) if *key == w.topic => topic.clone(),
+                _ => {
+                    let topic = match &w.topic {
+                        TopicKey::Id(id) => broker.catalog.topic_by_id(id),
+                        TopicKey::Name(name) => broker.catalog.topic(name),
+                    };
+                    cached = Some((w.topic.clone(), topic.clone()));
+                    topic
+                }
+            };
+            let mut read = PartitionRead {
+                wanted: w.clone(),
+                error: None,
+                offsets: None,
+                records: Bytes::new(),
+            };
+            let unknown = match w.topic {
+                TopicKey::Id(_) => ResponseError::UnknownTopicId,
+                TopicKey::Name(_) => ResponseError::UnknownTopicOrPartition,
+            };
+            let Some(partition) = topic.as_ref().and_then(|t| t.partition(w.partition)) else {
+                read.error = Some(if topic.is_some() {
+                    ResponseError::UnknownTopicOrPartition
+                } else {
+                    unknown
+                });
+                return read;
+            };
+            if epoch_errors.iter().any(|(t, p)| *t == w.topic && *p == w.partition) {
+                read.error = Some(ResponseError::UnknownLeaderEpoch);
+                return read;
+            }
+            match partition.read(w.fetch_offset) {
+                Err(arus_log::LogError::OffsetOutOfRange { .. }) => {
+                    read.offsets = Some(partition.offsets());
+                    read.error = Some(ResponseError::OffsetOutOfRange);
+                }
+                Err(e) => {
+                    tracing::error!(topic = %partition.topic, partition = partition.index, error = %e, "fetch failed");
+                    read.error = Some(ResponseError::KafkaStorageError);
+                }
+                Ok((slice, offsets)) => {
+                    read.offsets = Some(offsets);
+                    let limit = budget.min(w.max_bytes.max(0) as usize);
+                    if !slice.is_empty() && (limit > 0 || !returned_any) {
+                        match slice.read(limit, !returned_any) {
+                            Ok(bytes) => {
+                                budget = budget.saturating_sub(bytes.len());
+                                returned_any |= !bytes.is_empty();
+                                read.records = bytes;
+                            }
+                            Err(e) => {
+                                tracing::error!(topic = %partition.topic, partition = partition.index, error = %e, "fetch read failed");
+                                read.error = Some(ResponseError::KafkaStorageError);
+                            }
+                        }
+                    }
+                }
+            }
+            read
+        })
+        .collect()
+}

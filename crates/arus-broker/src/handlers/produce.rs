@@ -1,0 +1,103 @@
+//! Produce: validate each partition's record batches and append them; acks=0 gets no answer.
+//!
+//! As the only replica, the leader's append is also the in-sync replicas' append, so acks=1
+//! and acks=-1 are answered as soon as the batches are in the log.
+
+use kafka_protocol::messages::produce_response::{
+    PartitionProduceResponse, TopicProduceResponse,
+};
+use kafka_protocol::messages::{ProduceRequest, ProduceResponse};
+use kafka_protocol::ResponseError;
+use tracing::warn;
+
+use super::str_bytes;
+use crate::broker::{now_ms, Broker};
+use crate::catalog::Topic;
+use std::sync::Arc;
+
+/// Answers Produce; None when the client asked for no answer (acks=0).
+pub fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Option<ProduceResponse> {
+    let acks = request.acks;
+    let acks_valid = matches!(acks, 0 | 1 | -1);
+    let now = now_ms();
+    let mut appended = false;
+    let mut responses = Vec::with_capacity(request.topic_data.len());
+    for topic_data in request.topic_data {
+        let topic: Option<Arc<Topic>> = if version >= 13 {
+            broker.catalog.topic_by_id(&topic_data.topic_id)
+        } else {
+            broker.catalog.topic(&topic_data.name.0)
+        };
+        let missing = if version >= 13 {
+            ResponseError::UnknownTopicId
+        } else {
+            ResponseError::UnknownTopicOrPartition
+        };
+        let mut partitions = Vec::with_capacity(topic_data.partition_data.len());
+        for data in topic_data.partition_data {
+            let result = if !acks_valid {
+                Err((ResponseError::InvalidRequiredAcks, None))
+            } else if broker.is_shutting_down() {
+                Err((ResponseError::NotLeaderOrFollower, None))
+            } else {
+                match topic.as_ref() {
+                    None => Err((missing, None)),
+                    Some(t) => match t.partition(data.index) {
+                        None => Err((ResponseError::UnknownTopicOrPartition, None)),
+                        Some(p) => append(p, data.records.as_deref(), now),
+                    },
+                }
+            };
+            partitions.push(match result {
+                Ok(info) => {
+                    appended = true;
+                    PartitionProduceResponse::default()
+                        .with_index(data.index)
+                        .with_base_offset(info.base_offset)
+                        .with_log_append_time_ms(info.log_append_time)
+                        .with_log_start_offset(info.log_start_offset)
+                }
+                Err((error, message)) => {
+                    if let (Some(msg), Some(t)) = (&message, topic.as_ref()) {
+                        warn!(topic = %t.name, partition = data.index, error = ?error, reason = %msg, "refused produce");
+                    }
+                    PartitionProduceResponse::default()
+                        .with_index(data.index)
+                        .with_error_code(error.code())
+                        .with_error_message(message.map(|m| str_bytes(&m)))
+                        .with_base_offset(-1)
+                        .with_log_append_time_ms(-1)
+                        .with_log_start_offset(-1)
+                }
+            });
+        }
+        responses.push(
+            TopicProduceResponse::default()
+                .with_name(topic_data.name)
+                .with_topic_id(topic_data.topic_id)
+                .with_partition_responses(partitions),
+        );
+    }
+    if appended {
+        broker.notify_data_arrived();
+    }
+    (acks != 0).then(|| ProduceResponse::default().with_responses(responses))
+}
+
+type AppendResult = Result<arus_log::AppendInfo, (ResponseError, Option<String>)>;
+
+fn append(partition: &crate::partition::Partition, records: Option<&[u8]>, now: i64) -> AppendResult {
+    let Some(records) = records else {
+        return Err((
+            ResponseError::InvalidRecord,
+            Some("produce request has null records".into()),
+        ));
+    };
+    // The log rewrites base offsets in place, so it needs its own mutable copy.
+    let mut owned = records.to_vec();
+    partition.append(&mut owned, now).map_err(|e| {
+        let code = ResponseError::try_from_code(e.kafka_error_code())
+            .unwrap_or(ResponseError::UnknownServerError);
+        (code, Some(e.to_string()))
+    })
+}

@@ -1,0 +1,101 @@
+//! One partition this broker leads: its log behind a lock, and the offsets clients see.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use arus_log::{AppendError, AppendInfo, FetchSlice, Log, LogConfig, LogError};
+use tracing::error;
+
+/// The leader epoch of every partition while Arus runs as a single node.
+pub const LEADER_EPOCH: i32 = 0;
+
+/// Offsets of a partition at one moment, as Fetch and ListOffsets report them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionOffsets {
+    /// First offset still in the log.
+    pub log_start: i64,
+    /// Offset up to which data is committed (visible to consumers).
+    pub high_watermark: i64,
+    /// Last stable offset: equal to the high watermark until transactions exist.
+    pub last_stable: i64,
+    /// Offset the next appended record gets.
+    pub log_end: i64,
+}
+
+/// A partition hosted here: the topic name, its index, the log directory root it lives in,
+/// and its log. The lock is per partition, so a slow disk write on one partition never
+/// holds up another; reads take the lock only to plan a file range.
+pub struct Partition {
+    /// Topic this partition belongs to.
+    pub topic: String,
+    /// Partition index within the topic.
+    pub index: i32,
+    /// The `log.dirs` entry holding this partition's directory.
+    pub log_dir: PathBuf,
+    log: Mutex<Log>,
+}
+
+impl Partition {
+    /// Wraps an opened log.
+    pub fn new(topic: String, index: i32, log_dir: PathBuf, log: Log) -> Self {
+        Partition {
+            topic,
+            index,
+            log_dir,
+            log: Mutex::new(log),
+        }
+    }
+
+    /// The partition's log, locked. A panic while holding the lock elsewhere must not take
+    /// the partition down with it, so a poisoned lock is recovered.
+    pub fn log(&self) -> MutexGuard<'_, Log> {
+        self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Appends validated record batches. As the only replica, the leader advances the high
+    /// watermark right away; flushes when `flush.messages`/`flush.ms` say so.
+    pub fn append(&self, records: &mut [u8], now_ms: i64) -> Result<AppendInfo, AppendError> {
+        let mut log = self.log();
+        let info = log.append(records, LEADER_EPOCH, now_ms)?;
+        let leo = log.log_end_offset();
+        log.set_high_watermark(leo);
+        if let Err(e) = log.flush_if_due(now_ms) {
+            error!(topic = %self.topic, partition = self.index, error = %e, "flush failed");
+        }
+        Ok(info)
+    }
+
+    /// The current offsets.
+    pub fn offsets(&self) -> PartitionOffsets {
+        offsets_of(&self.log())
+    }
+
+    /// Plans a fetch at `offset` up to the high watermark; the returned slice is read after
+    /// the lock is released.
+    pub fn read(&self, offset: i64) -> Result<(FetchSlice, PartitionOffsets), LogError> {
+        let log = self.log();
+        let offsets = offsets_of(&log);
+        let slice = log.read(offset, offsets.high_watermark)?;
+        Ok((slice, offsets))
+    }
+
+    /// Applies a changed topic configuration to the live log.
+    pub fn update_config(&self, config: LogConfig) {
+        self.log().update_config(config);
+    }
+
+    /// Size of the partition's log on disk in bytes.
+    pub fn size_bytes(&self) -> u64 {
+        self.log().size_bytes()
+    }
+}
+
+fn offsets_of(log: &Log) -> PartitionOffsets {
+    let hw = log.high_watermark();
+    PartitionOffsets {
+        log_start: log.log_start_offset(),
+        high_watermark: hw,
+        last_stable: hw,
+        log_end: log.log_end_offset(),
+    }
+}
