@@ -1,1 +1,47 @@
-pub fn placeholder() {}
+//! Arus storage engine: Kafka-compatible partition logs.
+//!
+//! A partition is a directory of segments named by base offset
+//! (`00000000000000000000.log`, `.index`, `.timeindex`) holding Kafka v2
+//! record batches exactly as they go over the wire, so fetches are served by
+//! copying byte ranges. [`Log`] is the per-partition entry point; the
+//! checkpoint helpers read and write Kafka's log-dir bookkeeping files.
+
+mod batch;
+mod checkpoint;
+mod clean_shutdown;
+mod config;
+mod error;
+mod fetch;
+mod filenames;
+mod index_file;
+mod io_util;
+mod leader_epoch;
+mod log;
+mod offset_index;
+mod offset_lookup;
+mod recovery;
+mod retention;
+mod scan;
+mod segment;
+mod segment_index;
+mod time_index;
+mod timestamp_search;
+
+pub use batch::{
+    compute_crc, parse_header, peek_batch_length, rewrite_batch, validate_batches, BatchHeader,
+    BatchInfo, ValidatedBatches, BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_V2, MIN_BATCH_LENGTH,
+};
+pub use checkpoint::{
+    read_checkpoint, write_checkpoint, LOG_START_OFFSET_CHECKPOINT_FILE,
+    RECOVERY_POINT_CHECKPOINT_FILE, REPLICATION_OFFSET_CHECKPOINT_FILE,
+};
+pub use clean_shutdown::{
+    clear_clean_shutdown, has_clean_shutdown, mark_clean_shutdown, CLEAN_SHUTDOWN_FILE,
+};
+pub use config::{LogConfig, TimestampType};
+pub use error::{AppendError, LogError};
+pub use fetch::FetchSlice;
+pub use filenames::{INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX};
+pub use leader_epoch::{EpochEntry, LeaderEpochCache, LEADER_EPOCH_CHECKPOINT_FILE};
+pub use log::{AppendInfo, Log};
+pub use recovery::RecoveryHint;

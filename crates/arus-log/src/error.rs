@@ -1,0 +1,84 @@
+//! Error types of the storage engine, each mapped to the Kafka error code a
+//! broker should put in its response.
+
+use std::io;
+
+use thiserror::Error;
+
+/// Kafka error code OFFSET_OUT_OF_RANGE.
+pub const OFFSET_OUT_OF_RANGE: i16 = 1;
+/// Kafka error code CORRUPT_MESSAGE.
+pub const CORRUPT_MESSAGE: i16 = 2;
+/// Kafka error code MESSAGE_TOO_LARGE.
+pub const MESSAGE_TOO_LARGE: i16 = 10;
+/// Kafka error code KAFKA_STORAGE_ERROR.
+pub const KAFKA_STORAGE_ERROR: i16 = 56;
+/// Kafka error code INVALID_RECORD.
+pub const INVALID_RECORD: i16 = 87;
+
+/// Why an append (a produce request's records for one partition) was
+/// rejected. Nothing is written to the log when an append fails validation.
+#[derive(Debug, Error)]
+pub enum AppendError {
+    /// The bytes are not a well-formed sequence of record batches: truncated,
+    /// impossible length, or CRC mismatch (Kafka CORRUPT_MESSAGE).
+    #[error("corrupt message: {0}")]
+    CorruptMessage(String),
+    /// The batches are well-formed but not acceptable: wrong magic, unknown
+    /// compression codec, inconsistent record count (Kafka INVALID_RECORD).
+    #[error("invalid record: {0}")]
+    InvalidRecord(String),
+    /// A batch is larger than the topic's max.message.bytes (Kafka
+    /// MESSAGE_TOO_LARGE).
+    #[error("message too large: {0}")]
+    MessageTooLarge(String),
+    /// The disk failed us (Kafka KAFKA_STORAGE_ERROR).
+    #[error("storage error: {0}")]
+    Io(#[from] io::Error),
+}
+
+impl AppendError {
+    /// The Kafka protocol error code to answer the producer with.
+    pub fn kafka_error_code(&self) -> i16 {
+        match self {
+            AppendError::CorruptMessage(_) => CORRUPT_MESSAGE,
+            AppendError::InvalidRecord(_) => INVALID_RECORD,
+            AppendError::MessageTooLarge(_) => MESSAGE_TOO_LARGE,
+            AppendError::Io(_) => KAFKA_STORAGE_ERROR,
+        }
+    }
+}
+
+/// Errors of log operations other than append (open, read, retention, ...).
+#[derive(Debug, Error)]
+pub enum LogError {
+    /// The requested offset is outside what the log can serve (Kafka
+    /// OFFSET_OUT_OF_RANGE).
+    #[error("offset {offset} is out of range: log holds [{log_start}, {log_end})")]
+    OffsetOutOfRange {
+        /// The offset that was asked for.
+        offset: i64,
+        /// The log start offset at the time of the request.
+        log_start: i64,
+        /// The upper bound that applied (log end offset, or the high
+        /// watermark for DeleteRecords).
+        log_end: i64,
+    },
+    /// Data read back from disk could not be decoded (Kafka CORRUPT_MESSAGE).
+    #[error("corrupt log data: {0}")]
+    Corrupt(String),
+    /// The disk failed us (Kafka KAFKA_STORAGE_ERROR).
+    #[error("storage error: {0}")]
+    Io(#[from] io::Error),
+}
+
+impl LogError {
+    /// The Kafka protocol error code to answer the client with.
+    pub fn kafka_error_code(&self) -> i16 {
+        match self {
+            LogError::OffsetOutOfRange { .. } => OFFSET_OUT_OF_RANGE,
+            LogError::Corrupt(_) => CORRUPT_MESSAGE,
+            LogError::Io(_) => KAFKA_STORAGE_ERROR,
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! Small positional-I/O helpers shared by segments, indexes and fetches.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+/// Reads into `buf` at `pos` until it is full or the file ends; returns the
+/// number of bytes read (short only at end of file).
+pub(crate) fn read_full_at(file: &File, buf: &mut [u8], pos: u64) -> io::Result<usize> {
+    let mut done = 0;
+    while done < buf.len() {
+        let Some(dst) = buf.get_mut(done..) else {
+            break;
+        };
+        match file.read_at(dst, pos + done as u64) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}
+
+/// Reads exactly `len` bytes at `pos` into a new vector; a short file is an
+/// `UnexpectedEof` error.
+pub(crate) fn read_exact_vec(file: &File, pos: u64, len: usize) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; len];
+    let n = read_full_at(file, &mut buf, pos)?;
+    if n != len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("wanted {len} bytes at position {pos}, file ended after {n}"),
+        ));
+    }
+    Ok(buf)
+}
+
+/// fsyncs a directory so that file creations, renames and deletions in it
+/// survive a crash.
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Removes a file, treating "already gone" as success.
+pub(crate) fn remove_if_exists(path: &Path) -> io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
