@@ -1,0 +1,11 @@
+//! Integration tests of the arus-log public API (one test binary).
+
+mod common;
+
+mod append_read;
+mod model;
+mod recovery;
+mod retention;
+mod roll_index;
+mod timestamps;
+mod validation;

@@ -1,0 +1,1 @@
+//! Randomized model test (filled in below).
