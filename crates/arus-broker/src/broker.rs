@@ -51,7 +51,7 @@ impl Broker {
         endpoints: Vec<Endpoint>,
     ) -> Broker {
         Broker {
-            node_id: config.node_id,
+            node_id: config.node_id(),
             config,
             catalog,
             cluster_id,

@@ -120,7 +120,7 @@ impl Catalog {
     /// Opens every log dir, loads persisted topics and opens (recovering if needed) their logs.
     pub fn open(config: Arc<BrokerConfig>, now_ms: i64) -> Result<Catalog, CatalogError> {
         let mut log_dirs = Vec::new();
-        for dir in &config.log_dirs {
+        for dir in config.log_dirs() {
             log_dirs.push(LogDirState::open(dir)?);
         }
         let first = log_dirs
@@ -447,7 +447,7 @@ impl Catalog {
     /// Flushes and closes every log, writes checkpoints and the clean-shutdown markers.
     pub fn shutdown(&self) -> Result<(), CatalogError> {
         for p in self.partitions() {
-            p.log().close()?;
+            p.log().flush()?;
         }
         self.write_checkpoints()?;
         for state in &self.log_dirs {

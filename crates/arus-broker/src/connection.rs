@@ -23,7 +23,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, listener: String, broker
     let _ = stream.set_nodelay(true);
     let (read_half, mut writer) = stream.into_split();
     let mut reader = BufReader::with_capacity(64 * 1024, read_half);
-    let max = broker.config.socket_request_max_bytes;
+    let max = broker.config.socket_request_max_bytes().max(0) as usize;
     let ctx = dispatch::ConnectionContext { peer, listener };
     loop {
         let size = match reader.read_i32().await {

@@ -1,6 +1,7 @@
 //! The Arus broker: configuration, the Kafka protocol server, request handlers, and the
 //! catalog of hosted topics and their partition logs.
 
+pub mod alloc_guard;
 pub mod background;
 pub mod broker;
 pub mod catalog;

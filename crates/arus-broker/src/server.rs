@@ -27,17 +27,17 @@ pub async fn run(config: BrokerConfig, on_ready: impl FnOnce(&[(String, SocketAd
             .context("loading logs")??
     };
     let first_dir = config
-        .log_dirs
+        .log_dirs()
         .first()
         .context("log.dirs is empty")?
         .clone();
-    let cluster_id = load_or_create_cluster_id(&first_dir, config.node_id)
+    let cluster_id = load_or_create_cluster_id(&first_dir, config.node_id())
         .with_context(|| format!("reading meta.properties in {}", first_dir.display()))?;
 
     let mut listeners = Vec::new();
     let mut bound = Vec::new();
-    for l in &config.listeners {
-        let listener = TcpListener::bind((l.host.as_str(), l.port))
+    for l in config.broker_listeners() {
+        let listener = TcpListener::bind((l.bind_host(), l.port))
             .await
             .with_context(|| format!("binding listener {}://{}:{}", l.name, l.host, l.port))?;
         let addr = listener.local_addr()?;
@@ -125,7 +125,7 @@ fn advertised_endpoints(config: &BrokerConfig, bound: &[(String, SocketAddr)]) -
     bound
         .iter()
         .map(|(name, addr)| {
-            let advertised = config.advertised_listeners.iter().find(|l| &l.name == name);
+            let advertised = config.advertised_listeners().iter().find(|l| &l.name == name);
             let (host, port) = match advertised {
                 Some(l) => (l.host.clone(), if l.port == 0 { addr.port() } else { l.port }),
                 None => (addr.ip().to_string(), addr.port()),

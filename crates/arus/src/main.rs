@@ -57,7 +57,7 @@ fn server(config_file: Option<PathBuf>, overrides: Vec<String>) -> anyhow::Resul
     for o in &overrides {
         pairs.push(arus_broker::config::parse_override(o)?);
     }
-    let config = arus_broker::config::BrokerConfig::from_pairs(&pairs)?;
+    let config = arus_broker::config::BrokerConfig::from_pairs(pairs)?;
     for key in config.ignored_keys() {
         tracing::warn!(key = %key, "config is accepted for compatibility but has no effect in Arus");
     }
@@ -85,3 +85,7 @@ fn init_logging() {
         .with_writer(std::io::stderr)
         .init();
 }
+
+/// Keeps hostile length fields in requests from aborting the process (see the module).
+#[global_allocator]
+static ALLOCATOR: arus_broker::alloc_guard::GuardedAlloc = arus_broker::alloc_guard::GuardedAlloc;

@@ -52,16 +52,16 @@ pub fn handle(broker: &Broker, version: i16, request: CreateTopicsRequest) -> Cr
                 }
                 t.assignments.len() as i32
             } else if t.num_partitions == -1 {
-                broker.config.num_partitions
+                broker.config.num_partitions()
             } else {
                 t.num_partitions
             };
             let rf = if manual {
                 1
             } else if t.replication_factor == -1 {
-                broker.config.default_replication_factor
+                broker.config.default_replication_factor()
             } else {
-                t.replication_factor
+                i32::from(t.replication_factor)
             };
             if rf < 1 {
                 return fail(
@@ -104,7 +104,7 @@ pub fn handle(broker: &Broker, version: i16, request: CreateTopicsRequest) -> Cr
                 Ok(created) => {
                     let mut ok = result
                         .with_num_partitions(partitions)
-                        .with_replication_factor(rf);
+                        .with_replication_factor(rf as i16);
                     if let Some(topic) = created {
                         ok = ok.with_topic_id(topic.id);
                     }

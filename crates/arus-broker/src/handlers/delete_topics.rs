@@ -44,7 +44,7 @@ pub fn handle(broker: &Broker, version: i16, request: DeleteTopicsRequest) -> De
             let base = base
                 .with_name(Some(TopicName(str_bytes(&topic.name))))
                 .with_topic_id(topic.id);
-            if !broker.config.delete_topic_enable {
+            if !broker.config.delete_topic_enable() {
                 return base.with_error_code(ResponseError::TopicDeletionDisabled.code());
             }
             match broker.catalog.delete_topic(&topic.name) {

@@ -32,7 +32,7 @@ pub fn handle(
     let include_ops = request.include_topic_authorized_operations;
     // Before v4 the request could not say, and brokers auto-created.
     let may_create =
-        (version < 4 || request.allow_auto_topic_creation) && broker.config.auto_create_topics_enable;
+        (version < 4 || request.allow_auto_topic_creation) && broker.config.auto_create_topics_enable();
     let topics = match request.topics {
         None => broker
             .catalog
@@ -74,7 +74,7 @@ fn by_name(broker: &Broker, name: &str, may_create: bool, include_ops: bool) -> 
         return error_topic(Some(name), Uuid::nil(), ResponseError::InvalidTopicException);
     }
     if may_create && !topic_name::is_internal(name) {
-        let partitions = broker.config.num_partitions;
+        let partitions = broker.config.num_partitions();
         match broker
             .catalog
             .create_topic(name, partitions, Default::default(), now_ms())

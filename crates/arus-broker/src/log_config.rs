@@ -1,0 +1,56 @@
+//! Translates a topic's resolved configuration into the storage engine's [`LogConfig`].
+
+use std::collections::BTreeMap;
+
+use arus_log::{LogConfig, TimestampType};
+
+use crate::config::{BrokerConfig, TopicConfigs};
+
+/// The storage settings of a topic with these overrides on this broker. Overrides were
+/// validated when set; one that no longer validates falls back to the broker default.
+pub fn for_topic(broker: &BrokerConfig, overrides: &BTreeMap<String, String>) -> LogConfig {
+    let (topic, problems) = TopicConfigs::resolve_lenient(broker, overrides);
+    for p in problems {
+        tracing::warn!(problem = %p, "ignoring an invalid stored topic config");
+    }
+    // Kafka treats "never" as Long.MAX_VALUE; negative counts mean the same.
+    let flush_messages = u64::try_from(topic.flush_messages()).unwrap_or(u64::MAX);
+    LogConfig {
+        segment_bytes: u64::try_from(topic.segment_bytes()).unwrap_or(1),
+        segment_ms: topic.segment_ms(),
+        segment_index_bytes: u64::try_from(topic.segment_index_bytes()).unwrap_or(1),
+        index_interval_bytes: u64::try_from(topic.index_interval_bytes()).unwrap_or(0),
+        retention_ms: topic.retention_ms(),
+        retention_bytes: topic.retention_bytes(),
+        max_message_bytes: usize::try_from(topic.max_message_bytes()).unwrap_or(0),
+        timestamp_type: if topic.log_append_time() {
+            TimestampType::LogAppendTime
+        } else {
+            TimestampType::CreateTime
+        },
+        flush_messages,
+        flush_ms: topic.flush_ms(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides_reach_the_log() {
+        let broker = BrokerConfig::default();
+        let default = for_topic(&broker, &BTreeMap::new());
+        assert_eq!(default, LogConfig::default());
+        let mut o = BTreeMap::new();
+        o.insert("retention.ms".to_string(), "1000".to_string());
+        o.insert("segment.bytes".to_string(), "1048576".to_string());
+        o.insert("message.timestamp.type".to_string(), "LogAppendTime".to_string());
+        o.insert("flush.messages".to_string(), "1".to_string());
+        let c = for_topic(&broker, &o);
+        assert_eq!(c.retention_ms, 1000);
+        assert_eq!(c.segment_bytes, 1_048_576);
+        assert_eq!(c.timestamp_type, TimestampType::LogAppendTime);
+        assert_eq!(c.flush_messages, 1);
+    }
+}
