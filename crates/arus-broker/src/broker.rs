@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use crate::catalog::Catalog;
 use crate::config::BrokerConfig;
 use crate::fetch_session::FetchSessionCache;
+use crate::producer_ids::ProducerIdAllocator;
 
 /// An endpoint clients are told to connect to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +36,8 @@ pub struct Broker {
     pub cluster_id: String,
     /// Advertised endpoints, in listener order.
     pub endpoints: Vec<Endpoint>,
+    /// Allocates producer IDs for InitProducerId.
+    pub producer_ids: ProducerIdAllocator,
     /// When the broker started (for uptime).
     pub started: Instant,
     fetch_sessions: Mutex<FetchSessionCache>,
@@ -49,6 +52,7 @@ impl Broker {
         catalog: Catalog,
         cluster_id: String,
         endpoints: Vec<Endpoint>,
+        producer_ids: ProducerIdAllocator,
     ) -> Broker {
         Broker {
             node_id: config.node_id(),
@@ -56,6 +60,7 @@ impl Broker {
             catalog,
             cluster_id,
             endpoints,
+            producer_ids,
             started: Instant::now(),
             fetch_sessions: Mutex::new(FetchSessionCache::new(1000)),
             data_arrived: Notify::new(),

@@ -115,6 +115,9 @@ async fn route(
         RequestKind::DeleteRecords(r) => {
             ResponseKind::DeleteRecords(handlers::delete_records::handle(broker, r))
         }
+        RequestKind::InitProducerId(r) => {
+            ResponseKind::InitProducerId(handlers::init_producer_id::handle(broker, r))
+        }
         RequestKind::DescribeCluster(r) => ResponseKind::DescribeCluster(
             handlers::describe_cluster::handle(broker, ctx, r),
         ),

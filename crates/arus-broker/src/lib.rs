@@ -13,6 +13,7 @@ pub mod handlers;
 pub mod log_config;
 pub mod log_dirs;
 pub mod partition;
+pub mod producer_ids;
 pub mod server;
 pub mod topic_name;
 pub mod topic_store;

@@ -13,6 +13,7 @@ use tracing::{info, warn};
 use crate::broker::{load_or_create_cluster_id, now_ms, Broker, Endpoint};
 use crate::catalog::Catalog;
 use crate::config::BrokerConfig;
+use crate::producer_ids::ProducerIdAllocator;
 use crate::{background, connection};
 
 /// Runs the broker until the process is asked to stop. `on_ready` is called with the bound
@@ -45,7 +46,15 @@ pub async fn run(config: BrokerConfig, on_ready: impl FnOnce(&[(String, SocketAd
         listeners.push((l.name.clone(), listener));
     }
     let endpoints = advertised_endpoints(&config, &bound);
-    let broker = Arc::new(Broker::new(config.clone(), catalog, cluster_id, endpoints));
+    let producer_ids = ProducerIdAllocator::open(&first_dir.join("arus-metadata"))
+        .context("opening the producer id allocator")?;
+    let broker = Arc::new(Broker::new(
+        config.clone(),
+        catalog,
+        cluster_id,
+        endpoints,
+        producer_ids,
+    ));
     info!(
         node_id = broker.node_id,
         cluster_id = %broker.cluster_id,

@@ -16,6 +16,7 @@ const IMPLEMENTED: &[ApiKey] = &[
     ApiKey::CreateTopics,
     ApiKey::DeleteTopics,
     ApiKey::DeleteRecords,
+    ApiKey::InitProducerId,
     ApiKey::DescribeConfigs,
     ApiKey::AlterConfigs,
     ApiKey::DescribeLogDirs,
@@ -65,7 +66,7 @@ mod tests {
     fn advertises_only_implemented_apis() {
         let resp = handle(ApiVersionsRequest::default());
         let keys: Vec<i16> = resp.api_keys.iter().map(|a| a.api_key).collect();
-        assert_eq!(keys, vec![0, 1, 2, 3, 18, 19, 20, 21, 32, 33, 35, 37, 44, 60]);
+        assert_eq!(keys, vec![0, 1, 2, 3, 18, 19, 20, 21, 22, 32, 33, 35, 37, 44, 60]);
         assert!(supported(ApiKey::JoinGroup).is_none());
         assert_eq!(supported(ApiKey::Produce), Some(VersionRange { min: 3, max: 13 }));
     }
