@@ -65,7 +65,9 @@ impl Log {
         let base_offset = self.log_end_offset;
         let count = i64::try_from(validated.record_count)
             .map_err(|_| AppendError::InvalidRecord("too many records".into()))?;
-        let last_offset = base_offset + count - 1;
+        let last_offset = base_offset
+            .checked_add(count - 1)
+            .ok_or_else(|| AppendError::InvalidRecord("offsets would overflow".into()))?;
         self.maybe_roll(records.len() as u64, last_offset, now_ms)?;
         if leader_epoch >= 0 && self.epochs.latest_epoch().is_none_or(|e| leader_epoch > e) {
             self.epochs.assign(leader_epoch, base_offset)?;
@@ -230,7 +232,7 @@ impl Log {
 
     /// Sets the high watermark, clamped to [log start, log end].
     pub fn set_high_watermark(&mut self, hw: i64) {
-        self.high_watermark = hw.clamp(self.log_start_offset, self.log_end_offset);
+        self.high_watermark = hw.min(self.log_end_offset).max(self.log_start_offset);
     }
 
     /// Bytes in all segment files.
@@ -337,8 +339,16 @@ impl Log {
     /// Removes all records at offsets >= `offset` (whole batches: if
     /// `offset` falls inside a batch, that batch goes too and the log end
     /// offset becomes its base). If `offset` is at or below the first
-    /// segment, the log is emptied and restarts at `offset`.
+    /// segment, the log is emptied and restarts at `offset`. Negative
+    /// offsets are OffsetOutOfRange.
     pub fn truncate_to(&mut self, offset: i64) -> Result<(), LogError> {
+        if offset < 0 {
+            return Err(LogError::OffsetOutOfRange {
+                offset,
+                log_start: self.log_start_offset,
+                log_end: self.log_end_offset,
+            });
+        }
         if offset >= self.log_end_offset {
             return Ok(());
         }

@@ -83,7 +83,10 @@ impl OffsetIndex {
     }
 
     fn absolute(&self, entry: (u32, u32)) -> (i64, u64) {
-        (self.base_offset + i64::from(entry.0), u64::from(entry.1))
+        (
+            self.base_offset.saturating_add(i64::from(entry.0)),
+            u64::from(entry.1),
+        )
     }
 
     /// The newest entry as (offset, position).
@@ -107,7 +110,7 @@ impl OffsetIndex {
     /// and both fit in 32 bits relative to the segment.
     pub(crate) fn append(&mut self, offset: i64, position: u64) -> bool {
         let (Ok(rel), Ok(pos)) = (
-            u32::try_from(offset - self.base_offset),
+            u32::try_from(offset.saturating_sub(self.base_offset)),
             u32::try_from(position),
         ) else {
             return false;
@@ -123,7 +126,7 @@ impl OffsetIndex {
 
     /// Drops entries whose offset is >= `offset`.
     pub(crate) fn truncate_to(&mut self, offset: i64) {
-        let keep = match u32::try_from(offset - self.base_offset) {
+        let keep = match u32::try_from(offset.saturating_sub(self.base_offset)) {
             Ok(rel) => self.entries.partition_point(|&(r, _)| r < rel),
             Err(_) if offset < self.base_offset => 0,
             Err(_) => self.entries.len(),

@@ -5,11 +5,11 @@ use crate::error::LogError;
 use crate::log::Log;
 
 impl Log {
-    /// First offset (at or after the log start) whose record timestamp is
-    /// >= `timestamp`, with that record's timestamp; `None` if there is no
-    /// such record. Only one batch is decoded. Kafka's special values (-1
-    /// latest, -2 earliest, -3 max) are the caller's business; filtering by
-    /// high watermark too.
+    /// ListOffsets by timestamp: the first offset (at or after the log
+    /// start) whose record timestamp is at least `timestamp`, with that
+    /// record's timestamp; `None` if there is no such record. Only one batch
+    /// is decoded. Kafka's special values (-1 latest, -2 earliest, -3 max)
+    /// and filtering by high watermark are the caller's business.
     pub fn offset_for_timestamp(&self, timestamp: i64) -> Result<Option<(i64, i64)>, LogError> {
         for seg in self.segments() {
             if seg.size() == 0 || seg.max_timestamp()?.timestamp < timestamp {

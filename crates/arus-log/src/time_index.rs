@@ -58,7 +58,7 @@ impl TimeIndex {
     pub(crate) fn last(&self) -> Option<(i64, i64)> {
         self.entries
             .last()
-            .map(|&(ts, rel)| (ts, self.base_offset + i64::from(rel)))
+            .map(|&(ts, rel)| (ts, self.base_offset.saturating_add(i64::from(rel))))
     }
 
     /// Entry with the largest timestamp <= `timestamp`, as (timestamp, offset).
@@ -66,13 +66,13 @@ impl TimeIndex {
         let idx = self.entries.partition_point(|&(ts, _)| ts <= timestamp);
         idx.checked_sub(1)
             .and_then(|i| self.entries.get(i))
-            .map(|&(ts, rel)| (ts, self.base_offset + i64::from(rel)))
+            .map(|&(ts, rel)| (ts, self.base_offset.saturating_add(i64::from(rel))))
     }
 
     /// Adds (timestamp, offset) if the timestamp is larger than the last one
     /// (and than -1, "no timestamp") and the offset does not go backwards.
     pub(crate) fn maybe_append(&mut self, timestamp: i64, offset: i64) -> bool {
-        let Ok(rel) = u32::try_from(offset - self.base_offset) else {
+        let Ok(rel) = u32::try_from(offset.saturating_sub(self.base_offset)) else {
             return false;
         };
         let (last_ts, last_rel) = self.entries.last().copied().unwrap_or((-1, 0));
@@ -87,7 +87,7 @@ impl TimeIndex {
     pub(crate) fn truncate_to(&mut self, offset: i64) {
         let keep = self
             .entries
-            .partition_point(|&(_, rel)| self.base_offset + i64::from(rel) < offset);
+            .partition_point(|&(_, rel)| self.base_offset.saturating_add(i64::from(rel)) < offset);
         self.entries.truncate(keep);
         self.file.truncated_to(keep);
     }
@@ -149,7 +149,7 @@ pub(crate) fn peek_last_entry(
     let (ts, rel) = buf.split_at(8);
     let ts = i64::from_be_bytes(ts.try_into().unwrap_or_default());
     let rel = u32::from_be_bytes(rel.try_into().unwrap_or_default());
-    Ok(Some(Some((ts, base_offset + i64::from(rel)))))
+    Ok(Some(Some((ts, base_offset.saturating_add(i64::from(rel))))))
 }
 
 #[cfg(test)]
