@@ -6,6 +6,8 @@
 //! copying byte ranges. [`Log`] is the per-partition entry point; the
 //! checkpoint helpers read and write Kafka's log-dir bookkeeping files.
 
+#![warn(missing_docs)]
+
 mod batch;
 mod checkpoint;
 mod clean_shutdown;

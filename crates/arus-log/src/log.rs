@@ -199,9 +199,10 @@ impl Log {
         let mut i = self.segment_index_for(offset);
         while let Some(seg) = self.segment(i) {
             if let Some((start, _)) = seg.translate_offset(offset)? {
-                let limit_here = self
-                    .segment(i + 1)
-                    .is_none_or(|next| max_offset < next.base_offset());
+                let limit_here = max_offset < self.log_end_offset
+                    && self
+                        .segment(i + 1)
+                        .is_none_or(|next| max_offset < next.base_offset());
                 let end = if limit_here {
                     seg.translate_offset(max_offset)?
                         .map_or(seg.size(), |(pos, _)| pos)

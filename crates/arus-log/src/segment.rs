@@ -41,7 +41,6 @@ pub(crate) struct RecoverOutcome {
 }
 
 /// A segment of a partition log.
-#[derive(Debug)]
 pub(crate) struct Segment {
     dir: PathBuf,
     base_offset: i64,
@@ -51,6 +50,16 @@ pub(crate) struct Segment {
     load_lock: Mutex<()>,
     index_interval_bytes: u64,
     rolling_base_ms: Option<i64>,
+}
+
+impl std::fmt::Debug for Segment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Segment")
+            .field("base_offset", &self.base_offset)
+            .field("size", &self.size)
+            .field("index_loaded", &self.index.get().is_some())
+            .finish()
+    }
 }
 
 fn system_time_ms(t: std::time::SystemTime) -> Option<i64> {

@@ -197,3 +197,10 @@ fn fetch_survives_segment_deletion() {
     expected[12..16].copy_from_slice(&0i32.to_be_bytes());
     assert_eq!(&slice.read(1 << 20, false).unwrap()[..], &expected[..]);
 }
+
+#[test]
+fn log_and_fetch_slice_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<arus_log::Log>();
+    assert_send_sync::<arus_log::FetchSlice>();
+}

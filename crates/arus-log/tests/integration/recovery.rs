@@ -332,3 +332,43 @@ fn truncate_to_then_reopen() {
     );
     assert_eq!(log.size_bytes(), 0);
 }
+
+#[test]
+fn read_skips_an_offset_gap_between_segments() {
+    // Segment 0 holds offsets 0..4, segment 10 holds 10..: an offset in the
+    // gap is served from the next segment.
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let mut log_a = open_unclean(a.path(), small_config());
+    log_a.append(&mut batch(4, 1, 5), 0, 0).unwrap();
+    log_a.close().unwrap();
+    let hint = RecoveryHint {
+        clean_shutdown: false,
+        recovery_point: 0,
+        log_start_offset: 10,
+    };
+    let mut log_b = Log::open(b.path(), small_config(), hint, 0).unwrap();
+    log_b.append(&mut batch(3, 1, 5), 0, 0).unwrap();
+    log_b.close().unwrap();
+    for suffix in [".log", INDEX_SUFFIX, TIME_INDEX_SUFFIX] {
+        std::fs::copy(
+            seg_file(b.path(), 10, suffix),
+            seg_file(a.path(), 10, suffix),
+        )
+        .unwrap();
+    }
+    let log = open_unclean(a.path(), small_config());
+    assert_eq!(log.segment_base_offsets(), vec![0, 10]);
+    assert_eq!(log.log_end_offset(), 13);
+    let bytes = log.read(6, 13).unwrap().read(1 << 20, false).unwrap();
+    assert_eq!(headers(&bytes)[0].base_offset, 10);
+    assert!(log.read(6, 10).unwrap().is_empty());
+    let bytes = log.read(3, 13).unwrap().read(1 << 20, false).unwrap();
+    assert_eq!(
+        headers(&bytes)
+            .iter()
+            .map(|h| h.base_offset)
+            .collect::<Vec<_>>(),
+        vec![0]
+    );
+}
