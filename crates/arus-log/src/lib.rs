@@ -31,7 +31,8 @@ mod timestamp_search;
 
 pub use batch::{
     compute_crc, parse_header, peek_batch_length, rewrite_batch, validate_batches, BatchHeader,
-    BatchInfo, ValidatedBatches, BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_V2, MIN_BATCH_LENGTH,
+    BatchInfo, ValidatedBatches, BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_V2, MAX_COMPRESSION_CODEC,
+    MIN_BATCH_LENGTH,
 };
 pub use checkpoint::{
     read_checkpoint, write_checkpoint, LOG_START_OFFSET_CHECKPOINT_FILE,
@@ -41,7 +42,10 @@ pub use clean_shutdown::{
     clear_clean_shutdown, has_clean_shutdown, mark_clean_shutdown, CLEAN_SHUTDOWN_FILE,
 };
 pub use config::{LogConfig, TimestampType};
-pub use error::{AppendError, LogError};
+pub use error::{
+    AppendError, LogError, CORRUPT_MESSAGE, INVALID_RECORD, KAFKA_STORAGE_ERROR, MESSAGE_TOO_LARGE,
+    OFFSET_OUT_OF_RANGE,
+};
 pub use fetch::FetchSlice;
 pub use filenames::{INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX};
 pub use leader_epoch::{EpochEntry, LeaderEpochCache, LEADER_EPOCH_CHECKPOINT_FILE};
