@@ -82,7 +82,7 @@ fn sigkill_keeps_every_acknowledged_message() {
     let streamer = {
         let (acked, failed, stop, sent) = (acked.clone(), failed.clone(), stop.clone(), sent.clone());
         std::thread::spawn(move || {
-            block_on(async move {
+            block_on(async {
                 let mut in_flight = std::collections::VecDeque::new();
                 let mut seq = 0u64;
                 let started = Instant::now();
