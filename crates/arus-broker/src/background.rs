@@ -14,9 +14,14 @@ const FLUSH_CHECK: Duration = Duration::from_millis(1000);
 
 /// Starts the housekeeping tasks; they stop when the runtime does.
 pub fn spawn(broker: Arc<Broker>) {
-    let retention = Duration::from_millis(broker.config.log_retention_check_interval_ms().max(1) as u64);
-    let checkpoint =
-        Duration::from_millis(broker.config.log_flush_offset_checkpoint_interval_ms().max(1) as u64);
+    let retention =
+        Duration::from_millis(broker.config.log_retention_check_interval_ms().max(1) as u64);
+    let checkpoint = Duration::from_millis(
+        broker
+            .config
+            .log_flush_offset_checkpoint_interval_ms()
+            .max(1) as u64,
+    );
     every(broker.clone(), retention, apply_retention);
     every(broker.clone(), FLUSH_CHECK, flush_due_logs);
     every(broker, checkpoint, write_checkpoints);

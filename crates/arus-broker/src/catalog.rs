@@ -40,7 +40,9 @@ impl Topic {
 
     /// Partition by index, if it exists.
     pub fn partition(&self, index: i32) -> Option<&Arc<Partition>> {
-        usize::try_from(index).ok().and_then(|i| self.partitions.get(i))
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.partitions.get(i))
     }
 
     fn record(&self) -> TopicRecord {

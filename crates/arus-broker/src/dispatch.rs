@@ -76,18 +76,14 @@ async fn route(
 ) -> Result<Option<ResponseKind>, String> {
     let version = header.request_api_version;
     Ok(Some(match request {
-        RequestKind::ApiVersions(r) => {
-            ResponseKind::ApiVersions(handlers::api_versions::handle(r))
-        }
+        RequestKind::ApiVersions(r) => ResponseKind::ApiVersions(handlers::api_versions::handle(r)),
         RequestKind::Metadata(r) => {
             ResponseKind::Metadata(handlers::metadata::handle(broker, ctx, version, r))
         }
-        RequestKind::Produce(r) => {
-            match handlers::produce::handle(broker, version, r) {
-                Some(resp) => ResponseKind::Produce(resp),
-                None => return Ok(None),
-            }
-        }
+        RequestKind::Produce(r) => match handlers::produce::handle(broker, version, r) {
+            Some(resp) => ResponseKind::Produce(resp),
+            None => return Ok(None),
+        },
         RequestKind::Fetch(r) => {
             ResponseKind::Fetch(handlers::fetch::handle(broker, version, r).await)
         }
@@ -100,9 +96,9 @@ async fn route(
         RequestKind::DeleteTopics(r) => {
             ResponseKind::DeleteTopics(handlers::delete_topics::handle(broker, version, r))
         }
-        RequestKind::CreatePartitions(r) => ResponseKind::CreatePartitions(
-            handlers::create_partitions::handle(broker, r),
-        ),
+        RequestKind::CreatePartitions(r) => {
+            ResponseKind::CreatePartitions(handlers::create_partitions::handle(broker, r))
+        }
         RequestKind::DescribeConfigs(r) => {
             ResponseKind::DescribeConfigs(handlers::describe_configs::handle(broker, version, r))
         }
@@ -118,9 +114,9 @@ async fn route(
         RequestKind::InitProducerId(r) => {
             ResponseKind::InitProducerId(handlers::init_producer_id::handle(broker, r))
         }
-        RequestKind::DescribeCluster(r) => ResponseKind::DescribeCluster(
-            handlers::describe_cluster::handle(broker, ctx, r),
-        ),
+        RequestKind::DescribeCluster(r) => {
+            ResponseKind::DescribeCluster(handlers::describe_cluster::handle(broker, ctx, r))
+        }
         RequestKind::DescribeLogDirs(r) => {
             ResponseKind::DescribeLogDirs(handlers::describe_log_dirs::handle(broker, r))
         }
@@ -147,7 +143,9 @@ fn encode_response(
         return Reply::Close(format!("could not encode {api_key:?} response header: {e}"));
     }
     if let Err(e) = body.encode(&mut buf, version) {
-        return Reply::Close(format!("could not encode {api_key:?} v{version} response: {e}"));
+        return Reply::Close(format!(
+            "could not encode {api_key:?} v{version} response: {e}"
+        ));
     }
     let size = (buf.len() - 4) as i32;
     buf[..4].copy_from_slice(&size.to_be_bytes());

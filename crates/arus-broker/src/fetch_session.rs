@@ -172,7 +172,13 @@ impl FetchSessionCache {
     }
 
     /// Records what a response told the client about a partition of a session.
-    pub fn record_sent(&mut self, session_id: i32, topic: &TopicKey, partition: i32, sent: SentOffsets) {
+    pub fn record_sent(
+        &mut self,
+        session_id: i32,
+        topic: &TopicKey,
+        partition: i32,
+        sent: SentOffsets,
+    ) {
         if let Some(session) = self.sessions.get_mut(&session_id) {
             if let Some(p) = session
                 .partitions
@@ -248,7 +254,9 @@ mod tests {
     #[test]
     fn sessionless_fetch_keeps_nothing() {
         let mut cache = FetchSessionCache::new(10);
-        let plan = cache.plan(0, -1, vec![w("a", 0, 5)], &[], Instant::now()).unwrap();
+        let plan = cache
+            .plan(0, -1, vec![w("a", 0, 5)], &[], Instant::now())
+            .unwrap();
         assert_eq!(
             plan,
             FetchPlan::Full {
@@ -278,7 +286,13 @@ mod tests {
         };
         cache.record_sent(session_id, &key, 0, sent);
         let plan = cache
-            .plan(session_id, 1, vec![w("a", 0, 7), w("b", 0, 0)], &[(key.clone(), 1)], now)
+            .plan(
+                session_id,
+                1,
+                vec![w("a", 0, 7), w("b", 0, 0)],
+                &[(key.clone(), 1)],
+                now,
+            )
             .unwrap();
         assert_eq!(
             plan,
@@ -306,15 +320,24 @@ mod tests {
     fn a_full_cache_evicts_only_idle_sessions() {
         let start = Instant::now();
         let mut cache = FetchSessionCache::new(1);
-        let FetchPlan::Full { session_id: first, .. } = cache.plan(0, 0, vec![], &[], start).unwrap() else {
+        let FetchPlan::Full {
+            session_id: first, ..
+        } = cache.plan(0, 0, vec![], &[], start).unwrap()
+        else {
             panic!()
         };
-        let FetchPlan::Full { session_id: none, .. } = cache.plan(0, 0, vec![], &[], start).unwrap() else {
+        let FetchPlan::Full {
+            session_id: none, ..
+        } = cache.plan(0, 0, vec![], &[], start).unwrap()
+        else {
             panic!()
         };
         assert_eq!(none, 0, "no room while the only session is active");
         let later = start + EVICTABLE_AFTER;
-        let FetchPlan::Full { session_id: second, .. } = cache.plan(0, 0, vec![], &[], later).unwrap() else {
+        let FetchPlan::Full {
+            session_id: second, ..
+        } = cache.plan(0, 0, vec![], &[], later).unwrap()
+        else {
             panic!()
         };
         assert_ne!(second, 0);

@@ -13,8 +13,11 @@ pub fn for_topic(broker: &BrokerConfig, overrides: &BTreeMap<String, String>) ->
     for p in problems {
         tracing::warn!(problem = %p, "ignoring an invalid stored topic config");
     }
-    // Kafka treats "never" as Long.MAX_VALUE; negative counts mean the same.
-    let flush_messages = u64::try_from(topic.flush_messages()).unwrap_or(u64::MAX);
+    // Kafka spells "never" Long.MAX_VALUE; the log spells it u64::MAX.
+    let flush_messages = match topic.flush_messages() {
+        i64::MAX => u64::MAX,
+        n => u64::try_from(n).unwrap_or(u64::MAX),
+    };
     LogConfig {
         segment_bytes: u64::try_from(topic.segment_bytes()).unwrap_or(1),
         segment_ms: topic.segment_ms(),
@@ -45,7 +48,10 @@ mod tests {
         let mut o = BTreeMap::new();
         o.insert("retention.ms".to_string(), "1000".to_string());
         o.insert("segment.bytes".to_string(), "1048576".to_string());
-        o.insert("message.timestamp.type".to_string(), "LogAppendTime".to_string());
+        o.insert(
+            "message.timestamp.type".to_string(),
+            "LogAppendTime".to_string(),
+        );
         o.insert("flush.messages".to_string(), "1".to_string());
         let c = for_topic(&broker, &o);
         assert_eq!(c.retention_ms, 1000);

@@ -49,7 +49,9 @@ impl Partition {
     /// The partition's log, locked. A panic while holding the lock elsewhere must not take
     /// the partition down with it, so a poisoned lock is recovered.
     pub fn log(&self) -> MutexGuard<'_, Log> {
-        self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.log
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Appends validated record batches. As the only replica, the leader advances the high

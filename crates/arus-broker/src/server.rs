@@ -18,7 +18,10 @@ use crate::{background, connection};
 
 /// Runs the broker until the process is asked to stop. `on_ready` is called with the bound
 /// listener addresses once clients can connect.
-pub async fn run(config: BrokerConfig, on_ready: impl FnOnce(&[(String, SocketAddr)])) -> anyhow::Result<()> {
+pub async fn run(
+    config: BrokerConfig,
+    on_ready: impl FnOnce(&[(String, SocketAddr)]),
+) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let started = std::time::Instant::now();
     let catalog = {
@@ -134,9 +137,15 @@ fn advertised_endpoints(config: &BrokerConfig, bound: &[(String, SocketAddr)]) -
     bound
         .iter()
         .map(|(name, addr)| {
-            let advertised = config.advertised_listeners().iter().find(|l| &l.name == name);
+            let advertised = config
+                .advertised_listeners()
+                .iter()
+                .find(|l| &l.name == name);
             let (host, port) = match advertised {
-                Some(l) => (l.host.clone(), if l.port == 0 { addr.port() } else { l.port }),
+                Some(l) => (
+                    l.host.clone(),
+                    if l.port == 0 { addr.port() } else { l.port },
+                ),
                 None => (addr.ip().to_string(), addr.port()),
             };
             let host = if host.is_empty() || host == "0.0.0.0" || host == "::" {

@@ -7,7 +7,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "arus", version, about = "A Kafka-compatible event streaming platform in one binary")]
+#[command(
+    name = "arus",
+    version,
+    about = "A Kafka-compatible event streaming platform in one binary"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -36,11 +36,17 @@ fn create(
 
 fn describe_topic(broker: &TestBroker, name: &str) -> ConfigResource {
     let admin = broker.admin();
-    let mut results = block_on(admin.describe_configs([&ResourceSpecifier::Topic(name)], &admin_opts()))
-        .unwrap_or_else(|e| panic!("DescribeConfigs {name}: {e}"));
+    let mut results =
+        block_on(admin.describe_configs([&ResourceSpecifier::Topic(name)], &admin_opts()))
+            .unwrap_or_else(|e| panic!("DescribeConfigs {name}: {e}"));
     assert_eq!(results.len(), 1);
-    let resource = results.remove(0).unwrap_or_else(|e| panic!("DescribeConfigs {name}: {e:?}"));
-    assert_eq!(resource.specifier, OwnedResourceSpecifier::Topic(name.to_string()));
+    let resource = results
+        .remove(0)
+        .unwrap_or_else(|e| panic!("DescribeConfigs {name}: {e:?}"));
+    assert_eq!(
+        resource.specifier,
+        OwnedResourceSpecifier::Topic(name.to_string())
+    );
     resource
 }
 
@@ -61,7 +67,11 @@ fn entry(resource: &ConfigResource, name: &str) -> (Option<String>, ConfigSource
 }
 
 /// AlterConfigs v0 for one topic over a raw connection: (error code, error message).
-fn raw_alter_topic_configs(broker: &TestBroker, topic: &str, configs: &[(&str, &str)]) -> (i16, Option<String>) {
+fn raw_alter_topic_configs(
+    broker: &TestBroker,
+    topic: &str,
+    configs: &[(&str, &str)],
+) -> (i16, Option<String>) {
     let mut body = Enc::new();
     body.i32(1).i8(2).string(topic).i32(configs.len() as i32);
     for (k, v) in configs {
@@ -137,12 +147,22 @@ fn create_topic_shows_in_metadata_and_rejects_bad_requests() {
     // A single broker cannot hold three replicas.
     assert_eq!(
         create(&broker, "admin-rf3", 1, 3, &[]),
-        Err(("admin-rf3".to_string(), RDKafkaErrorCode::InvalidReplicationFactor))
+        Err((
+            "admin-rf3".to_string(),
+            RDKafkaErrorCode::InvalidReplicationFactor
+        ))
     );
 
     // Names Kafka refuses.
     let long = "x".repeat(250);
-    for bad in ["bad/name", "..", ".", "spaces are bad", "caf\u{e9}", long.as_str()] {
+    for bad in [
+        "bad/name",
+        "..",
+        ".",
+        "spaces are bad",
+        "caf\u{e9}",
+        long.as_str(),
+    ] {
         assert_eq!(
             create(&broker, bad, 1, 1, &[]),
             Err((bad.to_string(), RDKafkaErrorCode::InvalidTopic)),
@@ -170,19 +190,38 @@ fn create_topic_shows_in_metadata_and_rejects_bad_requests() {
 fn describe_and_alter_topic_configs() {
     let broker = TestBroker::start();
     let name = "admin-configs";
-    broker.create_topic(name, 1, &[("retention.ms", "1000"), ("max.message.bytes", "2000000")]);
+    broker.create_topic(
+        name,
+        1,
+        &[("retention.ms", "1000"), ("max.message.bytes", "2000000")],
+    );
 
     let r = describe_topic(&broker, name);
-    assert_eq!(entry(&r, "retention.ms"), (some("1000"), ConfigSource::DynamicTopic, false));
+    assert_eq!(
+        entry(&r, "retention.ms"),
+        (some("1000"), ConfigSource::DynamicTopic, false)
+    );
     assert_eq!(
         entry(&r, "max.message.bytes"),
         (some("2000000"), ConfigSource::DynamicTopic, false)
     );
     // Untouched configs report Kafka's defaults.
-    assert_eq!(entry(&r, "cleanup.policy"), (some("delete"), ConfigSource::Default, true));
-    assert_eq!(entry(&r, "retention.bytes"), (some("-1"), ConfigSource::Default, true));
-    assert_eq!(entry(&r, "segment.bytes"), (some("1073741824"), ConfigSource::Default, true));
-    assert_eq!(entry(&r, "min.insync.replicas"), (some("1"), ConfigSource::Default, true));
+    assert_eq!(
+        entry(&r, "cleanup.policy"),
+        (some("delete"), ConfigSource::Default, true)
+    );
+    assert_eq!(
+        entry(&r, "retention.bytes"),
+        (some("-1"), ConfigSource::Default, true)
+    );
+    assert_eq!(
+        entry(&r, "segment.bytes"),
+        (some("1073741824"), ConfigSource::Default, true)
+    );
+    assert_eq!(
+        entry(&r, "min.insync.replicas"),
+        (some("1"), ConfigSource::Default, true)
+    );
     // Exactly the two overrides are dynamic topic configs.
     let mut dynamic: Vec<&str> = r
         .entries
@@ -200,7 +239,10 @@ fn describe_and_alter_topic_configs() {
         .set("retention.ms", "86400000")
         .set("cleanup.policy", "compact");
     let results = block_on(admin.alter_configs([&alter], &admin_opts())).expect("AlterConfigs");
-    assert_eq!(results, vec![Ok(OwnedResourceSpecifier::Topic(name.to_string()))]);
+    assert_eq!(
+        results,
+        vec![Ok(OwnedResourceSpecifier::Topic(name.to_string()))]
+    );
     let r = describe_topic(&broker, name);
     assert_eq!(
         entry(&r, "retention.ms"),
@@ -218,9 +260,15 @@ fn describe_and_alter_topic_configs() {
     // An invalid value is refused and changes nothing. (rdkafka's alter_configs drops
     // per-resource errors, so these go over raw AlterConfigs v0 requests.)
     let (code, message) = raw_alter_topic_configs(&broker, name, &[("retention.ms", "forever")]);
-    assert_eq!(code, 40, "INVALID_CONFIG for retention.ms=forever ({message:?})");
+    assert_eq!(
+        code, 40,
+        "INVALID_CONFIG for retention.ms=forever ({message:?})"
+    );
     let (code, message) = raw_alter_topic_configs(&broker, name, &[("no.such.config", "1")]);
-    assert_eq!(code, 40, "INVALID_CONFIG for an unknown config ({message:?})");
+    assert_eq!(
+        code, 40,
+        "INVALID_CONFIG for an unknown config ({message:?})"
+    );
     let r = describe_topic(&broker, name);
     assert_eq!(
         entry(&r, "retention.ms"),
@@ -263,8 +311,9 @@ fn describe_broker_configs() {
         .fetch_metadata(None, CLIENT_TIMEOUT)
         .expect("metadata");
     let id = md.brokers()[0].id();
-    let mut results = block_on(admin.describe_configs([&ResourceSpecifier::Broker(id)], &admin_opts()))
-        .expect("DescribeConfigs broker");
+    let mut results =
+        block_on(admin.describe_configs([&ResourceSpecifier::Broker(id)], &admin_opts()))
+            .expect("DescribeConfigs broker");
     let r = results.remove(0).expect("broker resource");
     assert_eq!(r.specifier, OwnedResourceSpecifier::Broker(id));
     // Settings given on the command line are static broker configs.
@@ -297,7 +346,8 @@ fn create_partitions_then_delete_topic() {
 
     // 3 -> 5 works.
     let grow = NewPartitions::new(name, 5);
-    let results = block_on(admin.create_partitions([&grow], &admin_opts())).expect("CreatePartitions");
+    let results =
+        block_on(admin.create_partitions([&grow], &admin_opts())).expect("CreatePartitions");
     assert_eq!(results, vec![Ok(name.to_string())]);
     let md = broker
         .consumer()
@@ -318,38 +368,61 @@ fn create_partitions_then_delete_topic() {
     assert_eq!(send_kv(&producer, name, 4, "k", "p4b"), 1);
     let p4 = read_partition(&broker, name, 4, 2);
     assert_eq!(
-        p4.iter().map(|m| (m.offset, m.value_str().to_string())).collect::<Vec<_>>(),
+        p4.iter()
+            .map(|m| (m.offset, m.value_str().to_string()))
+            .collect::<Vec<_>>(),
         vec![(0, "p4".to_string()), (1, "p4b".to_string())]
     );
 
     // 5 -> 4 is refused: partitions can only be added.
     let shrink = NewPartitions::new(name, 4);
-    let results = block_on(admin.create_partitions([&shrink], &admin_opts())).expect("CreatePartitions");
-    assert_eq!(results, vec![Err((name.to_string(), RDKafkaErrorCode::InvalidPartitions))]);
+    let results =
+        block_on(admin.create_partitions([&shrink], &admin_opts())).expect("CreatePartitions");
+    assert_eq!(
+        results,
+        vec![Err((name.to_string(), RDKafkaErrorCode::InvalidPartitions))]
+    );
     // So is 5 -> 5.
     let same = NewPartitions::new(name, 5);
-    let results = block_on(admin.create_partitions([&same], &admin_opts())).expect("CreatePartitions");
-    assert_eq!(results, vec![Err((name.to_string(), RDKafkaErrorCode::InvalidPartitions))]);
+    let results =
+        block_on(admin.create_partitions([&same], &admin_opts())).expect("CreatePartitions");
+    assert_eq!(
+        results,
+        vec![Err((name.to_string(), RDKafkaErrorCode::InvalidPartitions))]
+    );
     assert_eq!(list_topics(&broker).get(name), Some(&5));
     // And a missing topic cannot grow.
     let missing = NewPartitions::new("admin-missing", 2);
-    let results = block_on(admin.create_partitions([&missing], &admin_opts())).expect("CreatePartitions");
+    let results =
+        block_on(admin.create_partitions([&missing], &admin_opts())).expect("CreatePartitions");
     assert_eq!(
         results,
-        vec![Err(("admin-missing".to_string(), RDKafkaErrorCode::UnknownTopicOrPartition))]
+        vec![Err((
+            "admin-missing".to_string(),
+            RDKafkaErrorCode::UnknownTopicOrPartition
+        ))]
     );
 
     // Delete: gone from metadata and from disk.
     let results = block_on(admin.delete_topics(&[name], &admin_opts())).expect("DeleteTopics");
     assert_eq!(results, vec![Ok(name.to_string())]);
-    assert_eq!(list_topics(&broker).get(name), None, "deleted topic still listed");
-    wait_until("the deleted topic's partition directories to go", Duration::from_secs(15), || {
-        (0..5).all(|p| !broker.partition_dir(name, p).exists())
-    });
+    assert_eq!(
+        list_topics(&broker).get(name),
+        None,
+        "deleted topic still listed"
+    );
+    wait_until(
+        "the deleted topic's partition directories to go",
+        Duration::from_secs(15),
+        || (0..5).all(|p| !broker.partition_dir(name, p).exists()),
+    );
     let results = block_on(admin.delete_topics(&[name], &admin_opts())).expect("DeleteTopics");
     assert_eq!(
         results,
-        vec![Err((name.to_string(), RDKafkaErrorCode::UnknownTopicOrPartition))]
+        vec![Err((
+            name.to_string(),
+            RDKafkaErrorCode::UnknownTopicOrPartition
+        ))]
     );
 
     // The name can be used again, and the new topic starts empty.
@@ -365,16 +438,24 @@ fn produce_auto_creates_topic_with_num_partitions() {
     let name = "admin-auto";
     let d = send(
         &producer,
-        FutureRecord::to(name).partition(1).key(&b"k"[..]).payload(&b"v"[..]),
+        FutureRecord::to(name)
+            .partition(1)
+            .key(&b"k"[..])
+            .payload(&b"v"[..]),
     );
     assert_eq!((d.partition, d.offset), (1, 0));
     assert_eq!(list_topics(&broker).get(name), Some(&2));
     let r = describe_topic(&broker, name);
     // An auto-created topic has no overrides.
     assert!(
-        r.entries.iter().all(|e| e.source != ConfigSource::DynamicTopic),
+        r.entries
+            .iter()
+            .all(|e| e.source != ConfigSource::DynamicTopic),
         "auto-created topic has dynamic configs: {:?}",
-        r.entries.iter().filter(|e| e.source == ConfigSource::DynamicTopic).collect::<Vec<_>>()
+        r.entries
+            .iter()
+            .filter(|e| e.source == ConfigSource::DynamicTopic)
+            .collect::<Vec<_>>()
     );
     let msgs = read_partition(&broker, name, 1, 1);
     assert_eq!(msgs[0].value.as_deref(), Some(&b"v"[..]));
@@ -396,10 +477,17 @@ fn auto_create_can_be_disabled() {
     );
     // A producer cannot make it exist either.
     let producer = broker.producer_with(&[("message.timeout.ms", "3000")]);
-    let result = block_on(producer.send(
-        FutureRecord::to("admin-never").key(&b"k"[..]).payload(&b"v"[..]),
-        Duration::from_secs(5),
-    ));
-    assert!(result.is_err(), "produce to a missing topic succeeded without auto-create: {result:?}");
+    let result = block_on(
+        producer.send(
+            FutureRecord::to("admin-never")
+                .key(&b"k"[..])
+                .payload(&b"v"[..]),
+            Duration::from_secs(5),
+        ),
+    );
+    assert!(
+        result.is_err(),
+        "produce to a missing topic succeeded without auto-create: {result:?}"
+    );
     assert_eq!(list_topics(&broker).get("admin-never"), None);
 }

@@ -63,13 +63,20 @@ impl Bystander {
         let offset = send_kv(&self.producer, &self.topic, 0, "bystander", &value);
         assert_eq!(offset, self.next, "bystander offset after {after}");
         let got = poll_n(&self.consumer, 1, CLIENT_TIMEOUT);
-        assert_eq!(got[0].offset, self.next, "bystander consumed offset after {after}");
+        assert_eq!(
+            got[0].offset, self.next,
+            "bystander consumed offset after {after}"
+        );
         assert_eq!(got[0].value_str(), value);
         self.next += 1;
         let mut conn = RawConn::connect(broker);
         let c = conn.send_v1(18, 0, &[]);
         let body = conn.read_response(c);
-        assert_eq!(i16::from_be_bytes([body[0], body[1]]), 0, "ApiVersions v0 after {after}");
+        assert_eq!(
+            i16::from_be_bytes([body[0], body[1]]),
+            0,
+            "ApiVersions v0 after {after}"
+        );
     }
 }
 
@@ -82,7 +89,12 @@ fn assert_closed(conn: &mut RawConn, what: &str, broker: &TestBroker) {
 /// A request frame with a v1 header and the given body, as bytes.
 fn frame(api_key: i16, version: i16, correlation: i32, body: &[u8]) -> Vec<u8> {
     let mut f = Enc::new();
-    f.i32(0).i16(api_key).i16(version).i32(correlation).string("arus-e2e-bad").raw(body);
+    f.i32(0)
+        .i16(api_key)
+        .i16(version)
+        .i32(correlation)
+        .string("arus-e2e-bad")
+        .raw(body);
     let mut bytes = f.0;
     let size = (bytes.len() - 4) as i32;
     bytes[..4].copy_from_slice(&size.to_be_bytes());
@@ -137,20 +149,27 @@ fn malformed_frames_close_only_their_connection() {
 
     // Metadata v1 whose topic array claims 5 entries but holds 3 bytes.
     let mut conn = RawConn::connect(&broker);
-    conn.write_raw(&frame(3, 1, 1, &[0, 0, 0, 5, 0, 1, b'x'])).unwrap();
+    conn.write_raw(&frame(3, 1, 1, &[0, 0, 0, 5, 0, 1, b'x']))
+        .unwrap();
     assert_closed(&mut conn, "truncated Metadata body", &broker);
     bystander.check("a truncated Metadata body", &broker);
 
     // Metadata v1 whose topic array claims two billion entries: must not allocate for them.
     let mut conn = RawConn::connect(&broker);
-    conn.write_raw(&frame(3, 1, 1, &[0x7f, 0xff, 0xff, 0xf0, 0, 1, b'x'])).unwrap();
+    conn.write_raw(&frame(3, 1, 1, &[0x7f, 0xff, 0xff, 0xf0, 0, 1, b'x']))
+        .unwrap();
     assert_closed(&mut conn, "Metadata with a huge array count", &broker);
     bystander.check("a Metadata body with a huge array count", &broker);
 
     // Produce v3 whose topic name length runs past the end of the frame.
     let mut conn = RawConn::connect(&broker);
     let mut body = Enc::new();
-    body.null_string().i16(1).i32(1000).i32(1).i16(300).raw(b"short");
+    body.null_string()
+        .i16(1)
+        .i32(1000)
+        .i32(1)
+        .i16(300)
+        .raw(b"short");
     conn.write_raw(&frame(0, 3, 1, &body.0)).unwrap();
     assert_closed(&mut conn, "truncated Produce body", &broker);
     bystander.check("a truncated Produce body", &broker);
@@ -171,7 +190,11 @@ fn malformed_frames_close_only_their_connection() {
     assert_closed(&mut conn, "garbage frame", &broker);
     bystander.check("a garbage frame", &broker);
 
-    assert!(broker.is_running(), "broker died\n{}", broker.stderr_tail(8000));
+    assert!(
+        broker.is_running(),
+        "broker died\n{}",
+        broker.stderr_tail(8000)
+    );
 }
 
 fn parse_api_versions_v0(body: &[u8]) -> (i16, Vec<(i16, i16, i16)>) {
@@ -201,12 +224,25 @@ fn api_versions_of_unknown_version_answers_unsupported_with_v0_body() {
         };
         assert!(min <= max, "{name}: min {min} > max {max}");
     }
-    let versions = |key: i16| apis.iter().find(|a| a.0 == key).map(|a| (a.1, a.2)).unwrap();
+    let versions = |key: i16| {
+        apis.iter()
+            .find(|a| a.0 == key)
+            .map(|a| (a.1, a.2))
+            .unwrap()
+    };
     let (min, max) = versions(18);
     assert_eq!(min, 0, "ApiVersions v0 must stay supported");
     assert!(max >= 3, "ApiVersions max {max}");
-    assert!(versions(0).0 <= 3 && versions(0).1 >= 3, "Produce v3 supported: {:?}", versions(0));
-    assert!(versions(1).0 <= 4 && versions(1).1 >= 4, "Fetch v4 supported: {:?}", versions(1));
+    assert!(
+        versions(0).0 <= 3 && versions(0).1 >= 3,
+        "Produce v3 supported: {:?}",
+        versions(0)
+    );
+    assert!(
+        versions(1).0 <= 4 && versions(1).1 >= 4,
+        "Fetch v4 supported: {:?}",
+        versions(1)
+    );
     // No duplicates.
     let mut keys: Vec<i16> = apis.iter().map(|a| a.0).collect();
     keys.sort();
@@ -229,7 +265,11 @@ fn api_versions_of_unknown_version_answers_unsupported_with_v0_body() {
     assert_eq!(d.string(), "127.0.0.1");
     assert_eq!(d.i32(), broker.port() as i32);
     let b3 = conn.read_response(c3);
-    assert_eq!(i16::from_be_bytes([b3[0], b3[1]]), 0, "ApiVersions v1 error code");
+    assert_eq!(
+        i16::from_be_bytes([b3[0], b3[1]]),
+        0,
+        "ApiVersions v1 error code"
+    );
 }
 
 #[test]
@@ -265,23 +305,36 @@ fn produce_with_corrupt_crc_is_refused_and_not_stored() {
         vec![(topic.to_string(), 0, 2, -1)],
         "CORRUPT_MESSAGE"
     );
-    assert_eq!(watermarks(&broker, topic, 0), (0, 3), "a corrupt batch must not move the high watermark");
+    assert_eq!(
+        watermarks(&broker, topic, 0),
+        (0, 3),
+        "a corrupt batch must not move the high watermark"
+    );
 
     // A wrong CRC in the header (records intact) is refused the same way.
     let mut bad_header = build_batch(&[rec(b"evil-3")], now);
     bad_header[17] ^= 0xff;
     let c = conn.send_v1(0, 3, &produce_v3_body(topic, 0, -1, &bad_header));
-    assert_eq!(parse_produce_v3(&conn.read_response(c)), vec![(topic.to_string(), 0, 2, -1)]);
+    assert_eq!(
+        parse_produce_v3(&conn.read_response(c)),
+        vec![(topic.to_string(), 0, 2, -1)]
+    );
 
     // A partition that does not exist.
     let c = conn.send_v1(0, 3, &produce_v3_body(topic, 7, -1, &good));
-    assert_eq!(parse_produce_v3(&conn.read_response(c)), vec![(topic.to_string(), 7, 3, -1)]);
+    assert_eq!(
+        parse_produce_v3(&conn.read_response(c)),
+        vec![(topic.to_string(), 7, 3, -1)]
+    );
     assert_eq!(watermarks(&broker, topic, 0), (0, 3));
 
     // The connection is still good for valid batches, which land right after the first.
     let good2 = build_batch(&[rec(b"good-3"), rec(b"good-4")], now + 1);
     let c = conn.send_v1(0, 3, &produce_v3_body(topic, 0, 1, &good2));
-    assert_eq!(parse_produce_v3(&conn.read_response(c)), vec![(topic.to_string(), 0, 0, 3)]);
+    assert_eq!(
+        parse_produce_v3(&conn.read_response(c)),
+        vec![(topic.to_string(), 0, 0, 3)]
+    );
     assert_eq!(watermarks(&broker, topic, 0), (0, 5));
 
     let got = read_partition(&broker, topic, 0, 5);
@@ -292,6 +345,8 @@ fn produce_with_corrupt_crc_is_refused_and_not_stored() {
     let h = vec![("h".to_string(), Some(b"1".to_vec()))];
     assert_eq!(
         got,
-        (0..5).map(|i| (i as i64, format!("good-{i}"), h.clone())).collect::<Vec<_>>()
+        (0..5)
+            .map(|i| (i as i64, format!("good-{i}"), h.clone()))
+            .collect::<Vec<_>>()
     );
 }

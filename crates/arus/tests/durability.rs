@@ -23,13 +23,21 @@ fn clean_restart_keeps_every_message() {
             let key = format!("k{i}");
             let value = format!("clean-{p}-{}", i / 2);
             producer
-                .send_result(FutureRecord::to(topic).partition(p).key(key.as_bytes()).payload(value.as_bytes()))
+                .send_result(
+                    FutureRecord::to(topic)
+                        .partition(p)
+                        .key(key.as_bytes())
+                        .payload(value.as_bytes()),
+                )
                 .unwrap_or_else(|(e, _)| panic!("enqueue: {e}"))
         })
         .collect();
     block_on(async {
         for (i, f) in futures.into_iter().enumerate() {
-            let d = f.await.unwrap().unwrap_or_else(|(e, _)| panic!("delivery {i}: {e}"));
+            let d = f
+                .await
+                .unwrap()
+                .unwrap_or_else(|(e, _)| panic!("delivery {i}: {e}"));
             assert_eq!((d.partition, d.offset), ((i % 2) as i32, (i / 2) as i64));
         }
     });
@@ -49,8 +57,14 @@ fn clean_restart_keeps_every_message() {
     }
     // Writing continues where it stopped.
     let producer = broker.producer();
-    assert_eq!(send_kv(&producer, topic, 0, "after", "after-restart"), PER_PARTITION);
-    assert_eq!(send_kv(&producer, topic, 1, "after", "after-restart"), PER_PARTITION);
+    assert_eq!(
+        send_kv(&producer, topic, 0, "after", "after-restart"),
+        PER_PARTITION
+    );
+    assert_eq!(
+        send_kv(&producer, topic, 1, "after", "after-restart"),
+        PER_PARTITION
+    );
 
     // A second clean cycle, right after writing.
     broker.stop();
@@ -80,16 +94,24 @@ fn sigkill_keeps_every_acknowledged_message() {
         ("retries", "0"),
     ]);
     let streamer = {
-        let (acked, failed, stop, sent) = (acked.clone(), failed.clone(), stop.clone(), sent.clone());
+        let (acked, failed, stop, sent) =
+            (acked.clone(), failed.clone(), stop.clone(), sent.clone());
         std::thread::spawn(move || {
             block_on(async {
                 let mut in_flight = std::collections::VecDeque::new();
                 let mut seq = 0u64;
                 let started = Instant::now();
                 // Bounded: at most 60 s or 2 million messages, whichever comes first.
-                while !stop.load(Ordering::Relaxed) && seq < 2_000_000 && started.elapsed() < Duration::from_secs(60) {
+                while !stop.load(Ordering::Relaxed)
+                    && seq < 2_000_000
+                    && started.elapsed() < Duration::from_secs(60)
+                {
                     let value = format!("seq-{seq:08}");
-                    match producer.send_result(FutureRecord::<[u8], [u8]>::to(topic).partition(0).payload(value.as_bytes())) {
+                    match producer.send_result(
+                        FutureRecord::<[u8], [u8]>::to(topic)
+                            .partition(0)
+                            .payload(value.as_bytes()),
+                    ) {
                         Ok(f) => {
                             in_flight.push_back((seq, f));
                             seq += 1;
@@ -122,7 +144,11 @@ fn sigkill_keeps_every_acknowledged_message() {
     }
 
     // Let the stream run, then crash the broker in the middle of it.
-    wait_until("3000 acknowledged messages", Duration::from_secs(60), || acked.lock().unwrap().len() >= 3000);
+    wait_until(
+        "3000 acknowledged messages",
+        Duration::from_secs(60),
+        || acked.lock().unwrap().len() >= 3000,
+    );
     assert!(broker.is_running());
     broker.kill();
     let acked_at_kill = acked.lock().unwrap().len();
@@ -133,8 +159,15 @@ fn sigkill_keeps_every_acknowledged_message() {
     let total_sent = *sent.lock().unwrap();
     let failed = *failed.lock().unwrap();
     assert!(acked.len() >= acked_at_kill);
-    assert_eq!(acked.len() as u64 + failed, total_sent, "every send was resolved");
-    assert!(failed > 0, "the producer was still streaming when the broker died");
+    assert_eq!(
+        acked.len() as u64 + failed,
+        total_sent,
+        "every send was resolved"
+    );
+    assert!(
+        failed > 0,
+        "the producer was still streaming when the broker died"
+    );
 
     // Acknowledgements came for the sequence prefix 0..k at offsets 0..k.
     let k = acked.len();
@@ -154,7 +187,11 @@ fn sigkill_keeps_every_acknowledged_message() {
     let got = read_partition(&broker, topic, 0, high as usize);
     for (i, m) in got.iter().enumerate() {
         assert_eq!(m.offset, i as i64, "offsets are contiguous from 0");
-        assert_eq!(m.value_str(), format!("seq-{i:08}"), "message at offset {i}");
+        assert_eq!(
+            m.value_str(),
+            format!("seq-{i:08}"),
+            "message at offset {i}"
+        );
     }
     eprintln!("acknowledged {k}, sent {total_sent}, present after the crash {high}");
 
@@ -176,13 +213,21 @@ fn corrupt_last_batch_is_truncated_on_recovery() {
             .map(|j| {
                 let value = format!("round-{round}-msg-{j}");
                 producer
-                    .send_result(FutureRecord::<[u8], [u8]>::to(topic).partition(0).key(b"k").payload(value.as_bytes()))
+                    .send_result(
+                        FutureRecord::<[u8], [u8]>::to(topic)
+                            .partition(0)
+                            .key(b"k")
+                            .payload(value.as_bytes()),
+                    )
                     .unwrap_or_else(|(e, _)| panic!("enqueue: {e}"))
             })
             .collect();
         block_on(async {
             for f in futures {
-                let d = f.await.unwrap().unwrap_or_else(|(e, _)| panic!("delivery: {e}"));
+                let d = f
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|(e, _)| panic!("delivery: {e}"));
                 assert_eq!(d.offset, next);
                 next += 1;
             }
@@ -196,13 +241,25 @@ fn corrupt_last_batch_is_truncated_on_recovery() {
     let path = broker.first_segment(topic, 0);
     let mut bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let batches = walk_batches(&bytes);
-    assert!(batches.len() >= 2, "need at least two batches, found {}", batches.len());
+    assert!(
+        batches.len() >= 2,
+        "need at least two batches, found {}",
+        batches.len()
+    );
     let covered: usize = batches.iter().map(|b| b.size).sum();
-    assert_eq!(covered, bytes.len(), "the segment holds exactly the written batches");
+    assert_eq!(
+        covered,
+        bytes.len(),
+        "the segment holds exactly the written batches"
+    );
     let mut expect_base = 0;
     for b in &batches {
         assert_eq!(b.base_offset, expect_base, "batches are contiguous");
-        assert!(batch_crc_ok(&bytes[b.position..b.position + b.size]), "CRC of batch {}", b.base_offset);
+        assert!(
+            batch_crc_ok(&bytes[b.position..b.position + b.size]),
+            "CRC of batch {}",
+            b.base_offset
+        );
         expect_base = b.base_offset + b.record_count as i64;
     }
     assert_eq!(expect_base, 30);
@@ -212,11 +269,17 @@ fn corrupt_last_batch_is_truncated_on_recovery() {
     let at = last.position + BATCH_HEADER + (last.size - BATCH_HEADER) / 2;
     bytes[at] ^= 0x5a;
     std::fs::write(&path, &bytes).expect("write corrupted segment");
-    assert!(!batch_crc_ok(&bytes[last.position..last.position + last.size]));
+    assert!(!batch_crc_ok(
+        &bytes[last.position..last.position + last.size]
+    ));
 
     broker.restart();
     let survivors = last.base_offset;
-    assert_eq!(watermarks(&broker, topic, 0), (0, survivors), "log ends before the corrupt batch");
+    assert_eq!(
+        watermarks(&broker, topic, 0),
+        (0, survivors),
+        "log ends before the corrupt batch"
+    );
     let got = read_partition(&broker, topic, 0, survivors as usize);
     for (i, m) in got.iter().enumerate() {
         assert_eq!(m.offset, i as i64);
@@ -225,8 +288,14 @@ fn corrupt_last_batch_is_truncated_on_recovery() {
 
     // Produce continues at the first offset of the dropped batch.
     let producer = broker.producer();
-    assert_eq!(send_kv(&producer, topic, 0, "k", "after-repair-1"), survivors);
-    assert_eq!(send_kv(&producer, topic, 0, "k", "after-repair-2"), survivors + 1);
+    assert_eq!(
+        send_kv(&producer, topic, 0, "k", "after-repair-1"),
+        survivors
+    );
+    assert_eq!(
+        send_kv(&producer, topic, 0, "k", "after-repair-2"),
+        survivors + 1
+    );
     let got = read_partition(&broker, topic, 0, survivors as usize + 2);
     assert_eq!(got[survivors as usize].value_str(), "after-repair-1");
     assert_eq!(got[survivors as usize + 1].value_str(), "after-repair-2");
@@ -237,11 +306,19 @@ fn corrupt_last_batch_is_truncated_on_recovery() {
     let bytes = std::fs::read(&path).unwrap();
     let batches = walk_batches(&bytes);
     let covered: usize = batches.iter().map(|b| b.size).sum();
-    assert_eq!(covered, bytes.len(), "segment holds only whole batches after recovery");
+    assert_eq!(
+        covered,
+        bytes.len(),
+        "segment holds only whole batches after recovery"
+    );
     let mut expect_base = 0;
     for b in &batches {
         assert_eq!(b.base_offset, expect_base);
-        assert!(batch_crc_ok(&bytes[b.position..b.position + b.size]), "CRC of batch {}", b.base_offset);
+        assert!(
+            batch_crc_ok(&bytes[b.position..b.position + b.size]),
+            "CRC of batch {}",
+            b.base_offset
+        );
         expect_base = b.base_offset + b.record_count as i64;
     }
     assert_eq!(expect_base, survivors + 2);

@@ -26,8 +26,13 @@ fn sent_messages(codec: &str, base_ts: i64) -> Vec<Sent> {
     (0..PER_CODEC)
         .map(|i| {
             // Values repeat a pattern so every codec really shrinks them.
-            let value = format!("{codec} message {i}: {}", "compressible text ".repeat(20)).into_bytes();
-            let key = if i % 7 == 3 { None } else { Some(format!("key-{i}").into_bytes()) };
+            let value =
+                format!("{codec} message {i}: {}", "compressible text ".repeat(20)).into_bytes();
+            let key = if i % 7 == 3 {
+                None
+            } else {
+                Some(format!("key-{i}").into_bytes())
+            };
             let mut headers = vec![
                 ("index".to_string(), Some(i.to_string().into_bytes())),
                 ("codec".to_string(), Some(codec.as_bytes().to_vec())),
@@ -53,9 +58,17 @@ fn check_consumed(topic: &str, got: &[Msg], sent: &[Sent]) {
         assert_eq!(m.partition, 0);
         assert_eq!(m.offset, i as i64, "{topic}: offset of message {i}");
         assert_eq!(m.key, s.key, "{topic}: key of message {i}");
-        assert_eq!(m.value.as_deref(), Some(&s.value[..]), "{topic}: value of message {i}");
+        assert_eq!(
+            m.value.as_deref(),
+            Some(&s.value[..]),
+            "{topic}: value of message {i}"
+        );
         assert_eq!(m.headers, s.headers, "{topic}: headers of message {i}");
-        assert_eq!(m.timestamp, Some(s.timestamp), "{topic}: timestamp of message {i}");
+        assert_eq!(
+            m.timestamp,
+            Some(s.timestamp),
+            "{topic}: timestamp of message {i}"
+        );
     }
 }
 
@@ -88,21 +101,34 @@ fn codec_round_trip(codec: &str, code: i16) {
             if let Some(k) = &s.key {
                 record = record.key(&k[..]);
             }
-            producer.send_result(record).unwrap_or_else(|(e, _)| panic!("enqueue: {e}"))
+            producer
+                .send_result(record)
+                .unwrap_or_else(|(e, _)| panic!("enqueue: {e}"))
         })
         .collect();
     let offsets: Vec<i64> = block_on(async {
         let mut out = Vec::new();
         for f in futures {
-            let d = f.await.expect("delivery future").unwrap_or_else(|(e, _)| panic!("{codec}: {e}"));
+            let d = f
+                .await
+                .expect("delivery future")
+                .unwrap_or_else(|(e, _)| panic!("{codec}: {e}"));
             assert_eq!(d.partition, 0);
             out.push(d.offset);
         }
         out
     });
     drop(producer);
-    assert_eq!(offsets, (0..PER_CODEC as i64).collect::<Vec<_>>(), "{codec}: acknowledged offsets");
-    assert_eq!(watermarks(&broker, &topic, 0), (0, PER_CODEC as i64), "{codec}: watermarks");
+    assert_eq!(
+        offsets,
+        (0..PER_CODEC as i64).collect::<Vec<_>>(),
+        "{codec}: acknowledged offsets"
+    );
+    assert_eq!(
+        watermarks(&broker, &topic, 0),
+        (0, PER_CODEC as i64),
+        "{codec}: watermarks"
+    );
     let got = read_partition(&broker, &topic, 0, PER_CODEC);
     check_consumed(&topic, &got, &sent);
 
@@ -113,12 +139,20 @@ fn codec_round_trip(codec: &str, code: i16) {
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let batches = walk_batches(&bytes);
     let covered: usize = batches.iter().map(|b| b.size).sum();
-    assert_eq!(covered, bytes.len(), "{codec}: segment holds only whole batches");
+    assert_eq!(
+        covered,
+        bytes.len(),
+        "{codec}: segment holds only whole batches"
+    );
     let mut next = 0i64;
     for b in &batches {
         assert_eq!(b.magic, 2, "{codec}: magic");
         assert_eq!(b.base_offset, next, "{codec}: batches are contiguous");
-        assert_eq!(b.record_count, b.last_offset_delta + 1, "{codec}: record count");
+        assert_eq!(
+            b.record_count,
+            b.last_offset_delta + 1,
+            "{codec}: record count"
+        );
         assert!(
             batch_crc_ok(&bytes[b.position..b.position + b.size]),
             "{codec}: CRC of batch {}",
@@ -189,11 +223,20 @@ fn same_key_same_partition_and_exact_watermarks() {
             let value = format!("{{\"user\":\"{user}\",\"round\":{round}}}");
             let d = send(
                 &producer,
-                FutureRecord::to(topic).key(user.as_bytes()).payload(value.as_bytes()),
+                FutureRecord::to(topic)
+                    .key(user.as_bytes())
+                    .payload(value.as_bytes()),
             );
             let p = *partition_of.entry(user.clone()).or_insert(d.partition);
-            assert_eq!(d.partition, p, "key {user} moved from partition {p} to {}", d.partition);
-            by_partition.entry(d.partition).or_default().push((d.offset, user.clone(), value));
+            assert_eq!(
+                d.partition, p,
+                "key {user} moved from partition {p} to {}",
+                d.partition
+            );
+            by_partition
+                .entry(d.partition)
+                .or_default()
+                .push((d.offset, user.clone(), value));
         }
     }
     let total: usize = by_partition.values().map(|v| v.len()).sum();
@@ -202,8 +245,16 @@ fn same_key_same_partition_and_exact_watermarks() {
         let expected = by_partition.remove(&p).unwrap_or_default();
         // Offsets handed out per partition are 0, 1, 2, ...
         let offsets: Vec<i64> = expected.iter().map(|e| e.0).collect();
-        assert_eq!(offsets, (0..expected.len() as i64).collect::<Vec<_>>(), "partition {p} offsets");
-        assert_eq!(watermarks(&broker, topic, p), (0, expected.len() as i64), "partition {p} watermarks");
+        assert_eq!(
+            offsets,
+            (0..expected.len() as i64).collect::<Vec<_>>(),
+            "partition {p} offsets"
+        );
+        assert_eq!(
+            watermarks(&broker, topic, p),
+            (0, expected.len() as i64),
+            "partition {p} watermarks"
+        );
         let got = read_partition(&broker, topic, p, expected.len());
         let got: Vec<(i64, String, String)> = got
             .iter()
@@ -236,8 +287,11 @@ fn offsets_for_times_watermarks_and_delete_records() {
     let consumer = broker.consumer();
     let lookup = |ts: i64| -> Offset {
         let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset(topic, 0, Offset::Offset(ts)).unwrap();
-        let res = consumer.offsets_for_times(tpl, CLIENT_TIMEOUT).expect("offsets_for_times");
+        tpl.add_partition_offset(topic, 0, Offset::Offset(ts))
+            .unwrap();
+        let res = consumer
+            .offsets_for_times(tpl, CLIENT_TIMEOUT)
+            .expect("offsets_for_times");
         let e = res.find_partition(topic, 0).expect("partition in result");
         e.error().expect("no per-partition error");
         e.offset()
@@ -255,9 +309,13 @@ fn offsets_for_times_watermarks_and_delete_records() {
     // DeleteRecords moves the log start; reads and lookups start there.
     let admin = broker.admin();
     let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(topic, 0, Offset::Offset(4)).unwrap();
-    let res = block_on(admin.delete_records(&tpl, &AdminOptions::new().request_timeout(Some(CLIENT_TIMEOUT))))
-        .expect("DeleteRecords");
+    tpl.add_partition_offset(topic, 0, Offset::Offset(4))
+        .unwrap();
+    let res = block_on(admin.delete_records(
+        &tpl,
+        &AdminOptions::new().request_timeout(Some(CLIENT_TIMEOUT)),
+    ))
+    .expect("DeleteRecords");
     let e = res.find_partition(topic, 0).expect("partition in result");
     e.error().expect("DeleteRecords partition error");
     assert_eq!(e.offset(), Offset::Offset(4), "new low watermark");
@@ -265,7 +323,10 @@ fn offsets_for_times_watermarks_and_delete_records() {
     assert_eq!(lookup(t0), Offset::Offset(4));
     assert_eq!(lookup(t0 + 6_000), Offset::Offset(6));
     let got = read_partition(&broker, topic, 0, 6);
-    let got: Vec<(i64, String)> = got.iter().map(|m| (m.offset, m.value_str().to_string())).collect();
+    let got: Vec<(i64, String)> = got
+        .iter()
+        .map(|m| (m.offset, m.value_str().to_string()))
+        .collect();
     let expected: Vec<(i64, String)> = (4..10).map(|i| (i, format!("v{i}"))).collect();
     assert_eq!(got, expected);
 
@@ -287,7 +348,10 @@ fn consumer_at_end_waits_for_new_message() {
     assign(&consumer, topic, &[(0, Offset::End)]);
     // Nothing is delivered while nothing new is produced.
     let early = poll_for(&consumer, Duration::from_millis(1500));
-    assert!(early.is_empty(), "consumer at the end received old messages: {early:?}");
+    assert!(
+        early.is_empty(),
+        "consumer at the end received old messages: {early:?}"
+    );
 
     let bootstrap = broker.bootstrap();
     let topic_owned = topic.to_string();
@@ -298,10 +362,15 @@ fn consumer_at_end_waits_for_new_message() {
             .set("broker.address.family", "v4")
             .create()
             .unwrap();
-        let d = block_on(producer.send(
-            FutureRecord::to(&topic_owned).partition(0).key(&b"late"[..]).payload(&b"hello later"[..]),
-            CLIENT_TIMEOUT,
-        ))
+        let d = block_on(
+            producer.send(
+                FutureRecord::to(&topic_owned)
+                    .partition(0)
+                    .key(&b"late"[..])
+                    .payload(&b"hello later"[..]),
+                CLIENT_TIMEOUT,
+            ),
+        )
         .unwrap_or_else(|(e, _)| panic!("late produce: {e}"));
         d.offset
     });
@@ -329,10 +398,16 @@ fn raw_fetch_long_poll_returns_when_data_arrives() {
     let parts = parse_fetch_v4(&conn.read_response(c));
     let waited = started.elapsed();
     assert_eq!(parts.len(), 1);
-    assert_eq!((parts[0].topic.as_str(), parts[0].partition, parts[0].error), (topic, 0, 0));
+    assert_eq!(
+        (parts[0].topic.as_str(), parts[0].partition, parts[0].error),
+        (topic, 0, 0)
+    );
     assert_eq!(parts[0].high_watermark, 1);
     assert!(parts[0].records.is_empty(), "empty fetch returned records");
-    assert!(waited >= Duration::from_millis(1000), "fetch with max_wait 1500 ms returned after {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(1000),
+        "fetch with max_wait 1500 ms returned after {waited:?}"
+    );
 
     // With a long max_wait, a record produced a second later ends the wait.
     let started = std::time::Instant::now();
@@ -341,7 +416,10 @@ fn raw_fetch_long_poll_returns_when_data_arrives() {
     assert_eq!(send_kv(&producer, topic, 0, "b", "second"), 1);
     let parts = parse_fetch_v4(&conn.read_response(c));
     let waited = started.elapsed();
-    assert!(waited < Duration::from_secs(15), "long poll was not woken by new data ({waited:?})");
+    assert!(
+        waited < Duration::from_secs(15),
+        "long poll was not woken by new data ({waited:?})"
+    );
     assert_eq!(parts.len(), 1);
     assert_eq!(parts[0].error, 0);
     assert_eq!(parts[0].high_watermark, 2);

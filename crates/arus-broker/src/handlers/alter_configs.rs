@@ -18,7 +18,12 @@ type Outcome = Result<(), (ResponseError, String)>;
 
 /// Answers AlterConfigs: the given configs replace all of a topic's overrides.
 pub fn handle_alter(broker: &Broker, request: AlterConfigsRequest) -> AlterConfigsResponse {
-    let duplicates = duplicates(request.resources.iter().map(|r| (r.resource_type, r.resource_name.to_string())));
+    let duplicates = duplicates(
+        request
+            .resources
+            .iter()
+            .map(|r| (r.resource_type, r.resource_name.to_string())),
+    );
     let responses = request
         .resources
         .into_iter()
@@ -42,7 +47,15 @@ pub fn handle_alter(broker: &Broker, request: AlterConfigsRequest) -> AlterConfi
                         }
                     }
                 }
-                outcome.and_then(|_| apply(broker, r.resource_type, &name, request.validate_only, |_| Ok(configs)))
+                outcome.and_then(|_| {
+                    apply(
+                        broker,
+                        r.resource_type,
+                        &name,
+                        request.validate_only,
+                        |_| Ok(configs),
+                    )
+                })
             };
             let (code, msg) = split(outcome);
             alter_configs_response::AlterConfigsResourceResponse::default()
@@ -66,7 +79,12 @@ pub fn handle_incremental(
     broker: &Broker,
     request: IncrementalAlterConfigsRequest,
 ) -> IncrementalAlterConfigsResponse {
-    let duplicates = duplicates(request.resources.iter().map(|r| (r.resource_type, r.resource_name.to_string())));
+    let duplicates = duplicates(
+        request
+            .resources
+            .iter()
+            .map(|r| (r.resource_type, r.resource_name.to_string())),
+    );
     let responses = request
         .resources
         .into_iter()
@@ -78,11 +96,21 @@ pub fn handle_incremental(
                 let ops: Vec<(String, i8, Option<String>)> = r
                     .configs
                     .iter()
-                    .map(|c| (c.name.to_string(), c.config_operation, c.value.as_ref().map(|v| v.to_string())))
+                    .map(|c| {
+                        (
+                            c.name.to_string(),
+                            c.config_operation,
+                            c.value.as_ref().map(|v| v.to_string()),
+                        )
+                    })
                     .collect();
-                apply(broker, r.resource_type, &name, request.validate_only, |current| {
-                    incremental(current, &ops)
-                })
+                apply(
+                    broker,
+                    r.resource_type,
+                    &name,
+                    request.validate_only,
+                    |current| incremental(current, &ops),
+                )
             };
             let (code, msg) = split(outcome);
             incremental_alter_configs_response::AlterConfigsResourceResponse::default()
@@ -115,7 +143,11 @@ fn incremental(
             }
             OP_APPEND | OP_SUBTRACT => {
                 if !crate::config::is_list_config(key) {
-                    let verb = if *op == OP_APPEND { "append" } else { "subtract" };
+                    let verb = if *op == OP_APPEND {
+                        "append"
+                    } else {
+                        "subtract"
+                    };
                     return Err((
                         ResponseError::InvalidConfig,
                         format!("Config value {verb} is not allowed for config key: {key}"),
@@ -165,7 +197,9 @@ fn apply(
     resource_type: i8,
     name: &str,
     validate_only: bool,
-    compute: impl FnOnce(&BTreeMap<String, String>) -> Result<BTreeMap<String, String>, (ResponseError, String)>,
+    compute: impl FnOnce(
+        &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>, (ResponseError, String)>,
 ) -> Outcome {
     match resource_type {
         RESOURCE_TOPIC => {
@@ -234,17 +268,41 @@ mod tests {
         current.insert("retention.ms".to_string(), "1000".to_string());
         let ops = vec![
             ("retention.ms".to_string(), OP_DELETE, None),
-            ("segment.bytes".to_string(), OP_SET, Some("1048576".to_string())),
-            ("cleanup.policy".to_string(), OP_APPEND, Some("compact".to_string())),
+            (
+                "segment.bytes".to_string(),
+                OP_SET,
+                Some("1048576".to_string()),
+            ),
+            (
+                "cleanup.policy".to_string(),
+                OP_APPEND,
+                Some("compact".to_string()),
+            ),
         ];
         let next = incremental(&current, &ops).unwrap();
         assert_eq!(next.get("retention.ms"), None);
-        assert_eq!(next.get("segment.bytes").map(String::as_str), Some("1048576"));
-        assert_eq!(next.get("cleanup.policy").map(String::as_str), Some("delete,compact"));
-        let sub = vec![("cleanup.policy".to_string(), OP_SUBTRACT, Some("delete".to_string()))];
+        assert_eq!(
+            next.get("segment.bytes").map(String::as_str),
+            Some("1048576")
+        );
+        assert_eq!(
+            next.get("cleanup.policy").map(String::as_str),
+            Some("delete,compact")
+        );
+        let sub = vec![(
+            "cleanup.policy".to_string(),
+            OP_SUBTRACT,
+            Some("delete".to_string()),
+        )];
         let next = incremental(&next, &sub).unwrap();
-        assert_eq!(next.get("cleanup.policy").map(String::as_str), Some("compact"));
+        assert_eq!(
+            next.get("cleanup.policy").map(String::as_str),
+            Some("compact")
+        );
         let bad = vec![("retention.ms".to_string(), OP_APPEND, Some("1".to_string()))];
-        assert_eq!(incremental(&next, &bad).unwrap_err().0, ResponseError::InvalidConfig);
+        assert_eq!(
+            incremental(&next, &bad).unwrap_err().0,
+            ResponseError::InvalidConfig
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! ApiVersions: which APIs and versions this broker implements.
 
 use kafka_protocol::messages::api_versions_response::ApiVersion;
-use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, ApiVersionsResponse, ResponseKind};
-use kafka_protocol::protocol::VersionRange;
+use kafka_protocol::messages::*;
+use kafka_protocol::protocol::{Message, VersionRange};
 use kafka_protocol::ResponseError;
 
 /// The APIs Arus implements, each for every version the protocol crate can encode.
@@ -27,14 +27,44 @@ const IMPLEMENTED: &[ApiKey] = &[
 
 /// The advertised version range of an API, or None if Arus does not implement it.
 pub fn supported(key: ApiKey) -> Option<VersionRange> {
-    IMPLEMENTED.contains(&key).then(|| key.valid_versions())
+    IMPLEMENTED.contains(&key).then(|| codec_versions(key))
+}
+
+/// Versions the protocol crate can both decode the request and encode the response of.
+/// (Its per-key table can be wider than its message codecs: InitProducerId lists v6 while
+/// the request codec stops at v5.)
+fn codec_versions(key: ApiKey) -> VersionRange {
+    fn both<Req: Message, Resp: Message>() -> VersionRange {
+        Req::VERSIONS.intersect(&Resp::VERSIONS)
+    }
+    let codecs = match key {
+        ApiKey::Produce => both::<ProduceRequest, ProduceResponse>(),
+        ApiKey::Fetch => both::<FetchRequest, FetchResponse>(),
+        ApiKey::ListOffsets => both::<ListOffsetsRequest, ListOffsetsResponse>(),
+        ApiKey::Metadata => both::<MetadataRequest, MetadataResponse>(),
+        ApiKey::ApiVersions => both::<ApiVersionsRequest, ApiVersionsResponse>(),
+        ApiKey::CreateTopics => both::<CreateTopicsRequest, CreateTopicsResponse>(),
+        ApiKey::DeleteTopics => both::<DeleteTopicsRequest, DeleteTopicsResponse>(),
+        ApiKey::DeleteRecords => both::<DeleteRecordsRequest, DeleteRecordsResponse>(),
+        ApiKey::InitProducerId => both::<InitProducerIdRequest, InitProducerIdResponse>(),
+        ApiKey::DescribeConfigs => both::<DescribeConfigsRequest, DescribeConfigsResponse>(),
+        ApiKey::AlterConfigs => both::<AlterConfigsRequest, AlterConfigsResponse>(),
+        ApiKey::DescribeLogDirs => both::<DescribeLogDirsRequest, DescribeLogDirsResponse>(),
+        ApiKey::CreatePartitions => both::<CreatePartitionsRequest, CreatePartitionsResponse>(),
+        ApiKey::IncrementalAlterConfigs => {
+            both::<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>()
+        }
+        ApiKey::DescribeCluster => both::<DescribeClusterRequest, DescribeClusterResponse>(),
+        _ => VersionRange { min: 0, max: -1 },
+    };
+    codecs.intersect(&key.valid_versions())
 }
 
 fn api_list() -> Vec<ApiVersion> {
     IMPLEMENTED
         .iter()
         .map(|key| {
-            let range = key.valid_versions();
+            let range = codec_versions(*key);
             ApiVersion::default()
                 .with_api_key(*key as i16)
                 .with_min_version(range.min)
@@ -66,8 +96,14 @@ mod tests {
     fn advertises_only_implemented_apis() {
         let resp = handle(ApiVersionsRequest::default());
         let keys: Vec<i16> = resp.api_keys.iter().map(|a| a.api_key).collect();
-        assert_eq!(keys, vec![0, 1, 2, 3, 18, 19, 20, 21, 22, 32, 33, 35, 37, 44, 60]);
+        assert_eq!(
+            keys,
+            vec![0, 1, 2, 3, 18, 19, 20, 21, 22, 32, 33, 35, 37, 44, 60]
+        );
         assert!(supported(ApiKey::JoinGroup).is_none());
-        assert_eq!(supported(ApiKey::Produce), Some(VersionRange { min: 3, max: 13 }));
+        assert_eq!(
+            supported(ApiKey::Produce),
+            Some(VersionRange { min: 3, max: 13 })
+        );
     }
 }

@@ -39,7 +39,10 @@ pub fn handle(broker: &Broker, request: CreatePartitionsRequest) -> CreatePartit
                 if bad {
                     return fail(
                         ResponseError::InvalidReplicaAssignment,
-                        format!("Replica assignments may only name broker {}, the only broker.", broker.node_id),
+                        format!(
+                            "Replica assignments may only name broker {}, the only broker.",
+                            broker.node_id
+                        ),
                     );
                 }
             }

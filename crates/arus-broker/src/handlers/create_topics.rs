@@ -145,13 +145,20 @@ fn check_assignment(
 }
 
 /// The configs a CreateTopics v5+ response reports for the new topic.
-fn described_configs(broker: &Broker, overrides: &BTreeMap<String, String>) -> Vec<CreatableTopicConfigs> {
+fn described_configs(
+    broker: &Broker,
+    overrides: &BTreeMap<String, String>,
+) -> Vec<CreatableTopicConfigs> {
     crate::config::describe_topic(&broker.config, overrides)
         .into_iter()
         .map(|e| {
             CreatableTopicConfigs::default()
                 .with_name(str_bytes(&e.name))
-                .with_value(if e.sensitive { None } else { e.value.as_deref().map(str_bytes) })
+                .with_value(if e.sensitive {
+                    None
+                } else {
+                    e.value.as_deref().map(str_bytes)
+                })
                 .with_read_only(e.read_only)
                 .with_config_source(e.source as i8)
                 .with_is_sensitive(e.sensitive)

@@ -19,7 +19,11 @@ pub const RESOURCE_BROKER: i8 = 4;
 pub const RESOURCE_BROKER_LOGGER: i8 = 8;
 
 /// Answers DescribeConfigs.
-pub fn handle(broker: &Broker, version: i16, request: DescribeConfigsRequest) -> DescribeConfigsResponse {
+pub fn handle(
+    broker: &Broker,
+    version: i16,
+    request: DescribeConfigsRequest,
+) -> DescribeConfigsResponse {
     let results = request
         .resources
         .into_iter()
@@ -42,7 +46,13 @@ pub fn handle(broker: &Broker, version: i16, request: DescribeConfigsRequest) ->
                     keys.as_ref()
                         .is_none_or(|k| k.iter().any(|k| k.as_str() == e.name))
                 })
-                .map(|e| entry(e, request.include_synonyms, version >= 3 && request.include_documentation))
+                .map(|e| {
+                    entry(
+                        e,
+                        request.include_synonyms,
+                        version >= 3 && request.include_documentation,
+                    )
+                })
                 .collect();
             result.with_configs(configs)
         })
@@ -50,7 +60,11 @@ pub fn handle(broker: &Broker, version: i16, request: DescribeConfigsRequest) ->
     DescribeConfigsResponse::default().with_results(results)
 }
 
-fn lookup(broker: &Broker, resource_type: i8, name: &str) -> Result<Vec<ConfigEntry>, (ResponseError, String)> {
+fn lookup(
+    broker: &Broker,
+    resource_type: i8,
+    name: &str,
+) -> Result<Vec<ConfigEntry>, (ResponseError, String)> {
     match resource_type {
         RESOURCE_TOPIC => {
             let topic = broker.catalog.topic(name).ok_or_else(|| {
@@ -59,7 +73,10 @@ fn lookup(broker: &Broker, resource_type: i8, name: &str) -> Result<Vec<ConfigEn
                     format!("Topic '{name}' does not exist."),
                 )
             })?;
-            Ok(crate::config::describe_topic(&broker.config, &topic.configs))
+            Ok(crate::config::describe_topic(
+                &broker.config,
+                &topic.configs,
+            ))
         }
         RESOURCE_BROKER => {
             if name.is_empty() {
@@ -69,7 +86,10 @@ fn lookup(broker: &Broker, resource_type: i8, name: &str) -> Result<Vec<ConfigEn
             if name.parse::<i32>().ok() != Some(broker.node_id) {
                 return Err((
                     ResponseError::InvalidRequest,
-                    format!("Unexpected broker id, expected {} or empty string, but received {name}", broker.node_id),
+                    format!(
+                        "Unexpected broker id, expected {} or empty string, but received {name}",
+                        broker.node_id
+                    ),
                 ));
             }
             Ok(broker.config.describe())
@@ -102,7 +122,11 @@ fn entry(e: ConfigEntry, synonyms: bool, documentation: bool) -> DescribeConfigs
                 .map(|s| {
                     DescribeConfigsSynonym::default()
                         .with_name(str_bytes(&s.name))
-                        .with_value(if e.sensitive { None } else { s.value.as_deref().map(str_bytes) })
+                        .with_value(if e.sensitive {
+                            None
+                        } else {
+                            s.value.as_deref().map(str_bytes)
+                        })
                         .with_source(s.source as i8)
                 })
                 .collect()

@@ -119,18 +119,18 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
             last_stable: o.last_stable,
             log_start: o.log_start,
         });
-        if incremental
-            && read.error.is_none()
-            && read.records.is_empty()
-            && sent_now == sent_before
+        if incremental && read.error.is_none() && read.records.is_empty() && sent_now == sent_before
         {
             continue;
         }
         if session_id != 0 {
             if let Some(sent) = sent_now {
-                broker
-                    .fetch_sessions()
-                    .record_sent(session_id, &read.wanted.topic, read.wanted.partition, sent);
+                broker.fetch_sessions().record_sent(
+                    session_id,
+                    &read.wanted.topic,
+                    read.wanted.partition,
+                    sent,
+                );
             }
         }
         let data = partition_data(&read, read_committed);

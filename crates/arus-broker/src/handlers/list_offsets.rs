@@ -18,7 +18,7 @@ const LATEST_TIERED: i64 = -5;
 const READ_COMMITTED: i8 = 1;
 
 /// Answers ListOffsets.
-pub fn handle(broker: &Broker, _version: i16, request: ListOffsetsRequest) -> ListOffsetsResponse {
+pub fn handle(broker: &Broker, version: i16, request: ListOffsetsRequest) -> ListOffsetsResponse {
     let read_committed = request.isolation_level == READ_COMMITTED;
     let topics = request
         .topics
@@ -34,7 +34,8 @@ pub fn handle(broker: &Broker, _version: i16, request: ListOffsetsRequest) -> Li
                         .with_timestamp(-1)
                         .with_offset(-1)
                         .with_leader_epoch(-1);
-                    let Some(partition) = found.as_ref().and_then(|t| t.partition(p.partition_index))
+                    let Some(partition) =
+                        found.as_ref().and_then(|t| t.partition(p.partition_index))
                     else {
                         return base.with_error_code(ResponseError::UnknownTopicOrPartition.code());
                     };
@@ -45,7 +46,8 @@ pub fn handle(broker: &Broker, _version: i16, request: ListOffsetsRequest) -> Li
                         Ok(Some((offset, timestamp))) => base
                             .with_offset(offset)
                             .with_timestamp(timestamp)
-                            .with_leader_epoch(LEADER_EPOCH),
+                            // The field exists from v4 on.
+                            .with_leader_epoch(if version >= 4 { LEADER_EPOCH } else { -1 }),
                         Ok(None) => base,
                         Err(e) => base.with_error_code(e.code()),
                     }

@@ -31,8 +31,8 @@ pub fn handle(
 ) -> MetadataResponse {
     let include_ops = request.include_topic_authorized_operations;
     // Before v4 the request could not say, and brokers auto-created.
-    let may_create =
-        (version < 4 || request.allow_auto_topic_creation) && broker.config.auto_create_topics_enable();
+    let may_create = (version < 4 || request.allow_auto_topic_creation)
+        && broker.config.auto_create_topics_enable();
     let topics = match request.topics {
         None => broker
             .catalog
@@ -65,13 +65,22 @@ pub fn handle(
         .with_cluster_authorized_operations(OPS_NOT_REQUESTED)
 }
 
-fn by_name(broker: &Broker, name: &str, may_create: bool, include_ops: bool) -> MetadataResponseTopic {
+fn by_name(
+    broker: &Broker,
+    name: &str,
+    may_create: bool,
+    include_ops: bool,
+) -> MetadataResponseTopic {
     if let Some(topic) = broker.catalog.topic(name) {
         return describe_topic(broker, &topic, include_ops);
     }
     if let Err(reason) = topic_name::validate(name) {
         info!(topic = name.escape_default().to_string(), %reason, "metadata request for an invalid topic name");
-        return error_topic(Some(name), Uuid::nil(), ResponseError::InvalidTopicException);
+        return error_topic(
+            Some(name),
+            Uuid::nil(),
+            ResponseError::InvalidTopicException,
+        );
     }
     if may_create && !topic_name::is_internal(name) {
         let partitions = broker.config.num_partitions();
@@ -89,7 +98,11 @@ fn by_name(broker: &Broker, name: &str, may_create: bool, include_ops: bool) -> 
             Err(e) => return error_topic(Some(name), Uuid::nil(), e.kafka_error()),
         }
     }
-    error_topic(Some(name), Uuid::nil(), ResponseError::UnknownTopicOrPartition)
+    error_topic(
+        Some(name),
+        Uuid::nil(),
+        ResponseError::UnknownTopicOrPartition,
+    )
 }
 
 fn by_id(broker: &Broker, id: Uuid, include_ops: bool) -> MetadataResponseTopic {

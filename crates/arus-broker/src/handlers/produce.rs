@@ -3,9 +3,7 @@
 //! As the only replica, the leader's append is also the in-sync replicas' append, so acks=1
 //! and acks=-1 are answered as soon as the batches are in the log.
 
-use kafka_protocol::messages::produce_response::{
-    PartitionProduceResponse, TopicProduceResponse,
-};
+use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse};
 use kafka_protocol::ResponseError;
 use tracing::warn;
@@ -86,7 +84,11 @@ pub fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Option<
 
 type AppendResult = Result<arus_log::AppendInfo, (ResponseError, Option<String>)>;
 
-fn append(partition: &crate::partition::Partition, records: Option<&[u8]>, now: i64) -> AppendResult {
+fn append(
+    partition: &crate::partition::Partition,
+    records: Option<&[u8]>,
+    now: i64,
+) -> AppendResult {
     let Some(records) = records else {
         return Err((
             ResponseError::InvalidRecord,

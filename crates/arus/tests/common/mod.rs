@@ -184,7 +184,10 @@ impl TestBroker {
     /// Starts the broker again on the same port and data directory. The broker must have been
     /// stopped or killed first.
     pub fn restart(&mut self) {
-        assert!(self.run.is_none(), "restart() needs the broker stopped or killed first");
+        assert!(
+            self.run.is_none(),
+            "restart() needs the broker stopped or killed first"
+        );
         // The port was ours a moment ago; something else could grab it in between (or the
         // previous socket may linger), so retry a few times on a bind failure.
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -214,7 +217,9 @@ impl TestBroker {
         let status = loop {
             match run.child.try_wait() {
                 Ok(Some(status)) => break Some(status),
-                Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
                 Ok(None) => break None,
                 Err(e) => panic!("waiting for broker: {e}"),
             }
@@ -498,7 +503,8 @@ impl Msg {
 
     /// The value as UTF-8 text.
     pub fn value_str(&self) -> &str {
-        std::str::from_utf8(self.value.as_deref().expect("message has a value")).expect("utf-8 value")
+        std::str::from_utf8(self.value.as_deref().expect("message has a value"))
+            .expect("utf-8 value")
     }
 
     /// The key as UTF-8 text.
@@ -511,7 +517,8 @@ impl Msg {
 pub fn assign(consumer: &BaseConsumer, topic: &str, partitions: &[(i32, Offset)]) {
     let mut tpl = TopicPartitionList::new();
     for (p, o) in partitions {
-        tpl.add_partition_offset(topic, *p, *o).expect("add partition");
+        tpl.add_partition_offset(topic, *p, *o)
+            .expect("add partition");
     }
     consumer.assign(&tpl).expect("assign");
 }
@@ -573,7 +580,13 @@ pub fn send(producer: &FutureProducer, record: FutureRecord<'_, [u8], [u8]>) -> 
 }
 
 /// Produces `key`/`value` to a partition and returns the acknowledged offset.
-pub fn send_kv(producer: &FutureProducer, topic: &str, partition: i32, key: &str, value: &str) -> i64 {
+pub fn send_kv(
+    producer: &FutureProducer,
+    topic: &str,
+    partition: i32,
+    key: &str,
+    value: &str,
+) -> i64 {
     let d = send(
         producer,
         FutureRecord::to(topic)
@@ -692,7 +705,11 @@ pub fn crc32c(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0x82F6_3B78 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0x82F6_3B78
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -896,9 +913,16 @@ pub fn decode_batches(mut bytes: &[u8]) -> Vec<DecodedRecord> {
             break; // a partial batch at the end of a fetch response
         }
         let batch = &bytes[..12 + len];
-        assert!(batch_crc_ok(batch), "fetched batch at offset {base_offset} has a bad CRC");
+        assert!(
+            batch_crc_ok(batch),
+            "fetched batch at offset {base_offset} has a bad CRC"
+        );
         let attributes = i16::from_be_bytes(batch[21..23].try_into().unwrap());
-        assert_eq!(attributes & 7, 0, "decode_batches handles only uncompressed batches");
+        assert_eq!(
+            attributes & 7,
+            0,
+            "decode_batches handles only uncompressed batches"
+        );
         let count = i32::from_be_bytes(batch[57..61].try_into().unwrap());
         let mut d = Dec::new(&batch[BATCH_HEADER..]);
         for _ in 0..count {
@@ -1001,8 +1025,13 @@ impl RawConn {
         let mut buf = [0u8; 256];
         match self.stream.read(&mut buf) {
             Ok(0) => Ok(()),
-            Ok(n) => Err(format!("server answered {n} bytes instead of closing: {:?}", &buf[..n])),
-            Err(e) if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => Ok(()),
+            Ok(n) => Err(format!(
+                "server answered {n} bytes instead of closing: {:?}",
+                &buf[..n]
+            )),
+            Err(e) if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => {
+                Ok(())
+            }
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 Err(format!("connection still open after {timeout:?}"))
             }
@@ -1047,7 +1076,13 @@ pub fn parse_produce_v3(body: &[u8]) -> Vec<(String, i32, i16, i64)> {
 }
 
 /// Fetch v4 request body for one partition.
-pub fn fetch_v4_body(topic: &str, partition: i32, offset: i64, max_wait_ms: i32, min_bytes: i32) -> Vec<u8> {
+pub fn fetch_v4_body(
+    topic: &str,
+    partition: i32,
+    offset: i64,
+    max_wait_ms: i32,
+    min_bytes: i32,
+) -> Vec<u8> {
     let mut b = Enc::new();
     b.i32(-1) // replica id: a consumer
         .i32(max_wait_ms)

@@ -1,0 +1,232 @@
+//! Every advertised version of every API answers a well-formed request with a response that
+//! encodes and decodes at that version. This catches fields set on versions that lack them,
+//! which the protocol crate refuses to encode (and which would otherwise close connections).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use kafka_protocol::messages::*;
+use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+
+use arus_broker::broker::{now_ms, Broker, Endpoint};
+use arus_broker::catalog::Catalog;
+use arus_broker::config::BrokerConfig;
+use arus_broker::dispatch::{handle, ConnectionContext, Reply};
+use arus_broker::producer_ids::ProducerIdAllocator;
+
+fn broker(dir: &std::path::Path) -> Arc<Broker> {
+    let config = BrokerConfig::from_pairs(vec![(
+        "log.dirs".to_string(),
+        dir.to_string_lossy().to_string(),
+    )])
+    .unwrap();
+    let config = Arc::new(config);
+    let catalog = Catalog::open(config.clone(), now_ms()).unwrap();
+    catalog
+        .create_topic("t", 2, BTreeMap::new(), now_ms())
+        .unwrap();
+    let ids = ProducerIdAllocator::open(&dir.join("arus-metadata")).unwrap();
+    let endpoints = vec![Endpoint {
+        listener: "PLAINTEXT".into(),
+        host: "127.0.0.1".into(),
+        port: 9092,
+    }];
+    Arc::new(Broker::new(
+        config,
+        catalog,
+        "cluster".into(),
+        endpoints,
+        ids,
+    ))
+}
+
+fn name(s: &str) -> TopicName {
+    TopicName(StrBytes::from_string(s.to_string()))
+}
+
+/// A representative request of each implemented API, naming topic "t" where it can.
+fn request(key: ApiKey, version: i16, topic_id: uuid::Uuid) -> RequestKind {
+    match key {
+        ApiKey::Produce => {
+            RequestKind::Produce(ProduceRequest::default().with_acks(1).with_topic_data(vec![
+                produce_request::TopicProduceData::default()
+                    .with_name(name("t"))
+                    .with_topic_id(if version >= 13 { topic_id } else { Default::default() })
+                    .with_partition_data(vec![produce_request::PartitionProduceData::default()
+                        .with_index(0)
+                        .with_records(Some(Bytes::new()))]),
+            ]))
+        }
+        ApiKey::Fetch => RequestKind::Fetch(
+            FetchRequest::default()
+                .with_max_bytes(1 << 20)
+                .with_session_epoch(if version >= 7 { 0 } else { -1 })
+                .with_topics(vec![fetch_request::FetchTopic::default()
+                    .with_topic(if version < 13 {
+                        name("t")
+                    } else {
+                        Default::default()
+                    })
+                    .with_topic_id(if version >= 13 {
+                        topic_id
+                    } else {
+                        Default::default()
+                    })
+                    .with_partitions(vec![fetch_request::FetchPartition::default()
+                        .with_partition(0)
+                        .with_partition_max_bytes(1 << 20)])]),
+        ),
+        ApiKey::ListOffsets => RequestKind::ListOffsets(ListOffsetsRequest::default().with_topics(
+            vec![list_offsets_request::ListOffsetsTopic::default()
+                .with_name(name("t"))
+                .with_partitions(vec![list_offsets_request::ListOffsetsPartition::default()
+                    .with_partition_index(0)
+                    .with_timestamp(-2)])],
+        )),
+        ApiKey::Metadata => RequestKind::Metadata(
+            MetadataRequest::default().with_topics(Some(vec![
+                metadata_request::MetadataRequestTopic::default().with_name(Some(name("t"))),
+                metadata_request::MetadataRequestTopic::default()
+                    .with_name(Some(name("missing.topic"))),
+            ])),
+        ),
+        ApiKey::ApiVersions => RequestKind::ApiVersions(ApiVersionsRequest::default()),
+        ApiKey::CreateTopics => {
+            RequestKind::CreateTopics(CreateTopicsRequest::default().with_topics(vec![
+            create_topics_request::CreatableTopic::default()
+                .with_name(name(&format!("created-v{version}")))
+                .with_num_partitions(1)
+                .with_replication_factor(1),
+        ]))
+        }
+        ApiKey::DeleteTopics => {
+            let r = DeleteTopicsRequest::default();
+            RequestKind::DeleteTopics(if version >= 6 {
+                r.with_topics(vec![delete_topics_request::DeleteTopicState::default()
+                    .with_name(Some(name("nope")))])
+            } else {
+                r.with_topic_names(vec![name("nope")])
+            })
+        }
+        ApiKey::DeleteRecords => {
+            RequestKind::DeleteRecords(DeleteRecordsRequest::default().with_topics(vec![
+            delete_records_request::DeleteRecordsTopic::default()
+                .with_name(name("t"))
+                .with_partitions(vec![delete_records_request::DeleteRecordsPartition::default()
+                    .with_partition_index(1)
+                    .with_offset(0)]),
+        ]))
+        }
+        ApiKey::InitProducerId => RequestKind::InitProducerId(InitProducerIdRequest::default()),
+        ApiKey::DescribeConfigs => {
+            RequestKind::DescribeConfigs(DescribeConfigsRequest::default().with_resources(vec![
+            describe_configs_request::DescribeConfigsResource::default()
+                .with_resource_type(2)
+                .with_resource_name(StrBytes::from_static_str("t")),
+            describe_configs_request::DescribeConfigsResource::default()
+                .with_resource_type(4)
+                .with_resource_name(StrBytes::from_static_str("1")),
+        ]))
+        }
+        ApiKey::AlterConfigs => {
+            RequestKind::AlterConfigs(AlterConfigsRequest::default().with_resources(vec![
+            alter_configs_request::AlterConfigsResource::default()
+                .with_resource_type(2)
+                .with_resource_name(StrBytes::from_static_str("t")),
+        ]))
+        }
+        ApiKey::DescribeLogDirs => RequestKind::DescribeLogDirs(DescribeLogDirsRequest::default()),
+        ApiKey::CreatePartitions => {
+            RequestKind::CreatePartitions(CreatePartitionsRequest::default().with_topics(vec![
+            create_partitions_request::CreatePartitionsTopic::default()
+                .with_name(name("t"))
+                .with_count(1),
+        ]))
+        }
+        ApiKey::IncrementalAlterConfigs => RequestKind::IncrementalAlterConfigs(
+            IncrementalAlterConfigsRequest::default().with_resources(vec![
+                incremental_alter_configs_request::AlterConfigsResource::default()
+                    .with_resource_type(2)
+                    .with_resource_name(StrBytes::from_static_str("t")),
+            ]),
+        ),
+        ApiKey::DescribeCluster => RequestKind::DescribeCluster(DescribeClusterRequest::default()),
+        other => panic!("no sample request for {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_advertised_version_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = broker(dir.path());
+    let topic_id = broker.catalog.topic("t").unwrap().id;
+    let ctx = ConnectionContext {
+        peer: "127.0.0.1:1".parse::<SocketAddr>().unwrap(),
+        listener: "PLAINTEXT".into(),
+    };
+    let advertised = arus_broker::handlers::api_versions::handle(ApiVersionsRequest::default());
+    let mut checked = 0;
+    for api in &advertised.api_keys {
+        let key = ApiKey::try_from(api.api_key).unwrap();
+        for version in api.min_version..=api.max_version {
+            let header = RequestHeader::default()
+                .with_request_api_key(api.api_key)
+                .with_request_api_version(version)
+                .with_correlation_id(7)
+                .with_client_id(Some(StrBytes::from_static_str("test")));
+            let mut frame = BytesMut::new();
+            header
+                .encode(&mut frame, key.request_header_version(version))
+                .unwrap();
+            request(key, version, topic_id)
+                .encode(&mut frame, version)
+                .unwrap_or_else(|e| panic!("{key:?} v{version} request: {e}"));
+            let reply = handle(&broker, &ctx, frame.freeze()).await;
+            let Reply::Send(mut bytes) = reply else {
+                panic!("{key:?} v{version}: no response");
+            };
+            let size = bytes.get_i32() as usize;
+            assert_eq!(size, bytes.len(), "{key:?} v{version}: size prefix");
+            let header =
+                ResponseHeader::decode(&mut bytes, key.response_header_version(version)).unwrap();
+            assert_eq!(header.correlation_id, 7);
+            ResponseKind::decode(key, &mut bytes, version)
+                .unwrap_or_else(|e| panic!("{key:?} v{version} response does not decode: {e}"));
+            assert_eq!(bytes.remaining(), 0, "{key:?} v{version}: trailing bytes");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 90, "only {checked} API versions checked");
+}
+
+#[tokio::test]
+async fn unsupported_api_versions_request_gets_v0_error_35() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = broker(dir.path());
+    let ctx = ConnectionContext {
+        peer: "127.0.0.1:1".parse::<SocketAddr>().unwrap(),
+        listener: "PLAINTEXT".into(),
+    };
+    let mut frame = BytesMut::new();
+    frame.put_i16(18);
+    frame.put_i16(99);
+    frame.put_i32(42);
+    frame.put_i16(-1);
+    let Reply::Send(mut bytes) = handle(&broker, &ctx, frame.freeze()).await else {
+        panic!("expected an answer");
+    };
+    bytes.get_i32();
+    assert_eq!(
+        bytes.get_i32(),
+        42,
+        "correlation id, no tagged fields in the header"
+    );
+    let body = ApiVersionsResponse::decode(&mut bytes, 0).unwrap();
+    assert_eq!(body.error_code, 35);
+    assert!(body
+        .api_keys
+        .iter()
+        .any(|k| k.api_key == 0 && k.max_version == 13));
+}
