@@ -230,3 +230,29 @@ async fn unsupported_api_versions_request_gets_v0_error_35() {
         .iter()
         .any(|k| k.api_key == 0 && k.max_version == 13));
 }
+
+#[tokio::test]
+async fn metadata_v0_empty_list_means_all_topics() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = broker(dir.path());
+    let ctx = ConnectionContext {
+        peer: "127.0.0.1:1".parse::<SocketAddr>().unwrap(),
+        listener: "PLAINTEXT".into(),
+    };
+    for (version, expected) in [(0, vec!["t"]), (1, vec![])] {
+        let resp = arus_broker::handlers::metadata::handle(
+            &broker,
+            &ctx,
+            version,
+            MetadataRequest::default().with_topics(Some(vec![])),
+        );
+        let names: Vec<String> = resp
+            .topics
+            .iter()
+            .map(|t| t.name.as_ref().unwrap().0.to_string())
+            .collect();
+        assert_eq!(names, expected, "Metadata v{version} with an empty topic list");
+        assert_eq!(resp.brokers.len(), 1);
+        assert_eq!(resp.brokers[0].port, 9092);
+    }
+}

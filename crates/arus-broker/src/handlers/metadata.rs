@@ -33,7 +33,12 @@ pub fn handle(
     // Before v4 the request could not say, and brokers auto-created.
     let may_create = (version < 4 || request.allow_auto_topic_creation)
         && broker.config.auto_create_topics_enable();
-    let topics = match request.topics {
+    // In v0 an empty list (null did not exist yet) means every topic.
+    let all_topics = match &request.topics {
+        None => true,
+        Some(list) => version == 0 && list.is_empty(),
+    };
+    let topics = match request.topics.filter(|_| !all_topics) {
         None => broker
             .catalog
             .topics()
