@@ -14,8 +14,8 @@ stage "cargo build --workspace --all-targets"
 cargo build --workspace --all-targets
 
 # Both test stages run even if the first fails, so one run shows everything that is broken.
-stage "cargo test --workspace"
-if cargo test --workspace; then rust_tests=ok; else rust_tests=FAILED; fi
+stage "cargo test --workspace --no-fail-fast"
+if cargo test --workspace --no-fail-fast; then rust_tests=ok; else rust_tests=FAILED; fi
 
 stage "Python client compatibility tests (compat/python)"
 if [ ! -x .venv/bin/python ]; then
