@@ -111,6 +111,9 @@ async fn route(
         RequestKind::DeleteRecords(r) => {
             ResponseKind::DeleteRecords(handlers::delete_records::handle(broker, r))
         }
+        RequestKind::FindCoordinator(r) => ResponseKind::FindCoordinator(
+            handlers::find_coordinator::handle(broker, ctx, version, r),
+        ),
         RequestKind::InitProducerId(r) => {
             ResponseKind::InitProducerId(handlers::init_producer_id::handle(broker, r))
         }

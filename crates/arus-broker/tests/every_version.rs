@@ -85,14 +85,22 @@ fn request(key: ApiKey, version: i16, topic_id: uuid::Uuid) -> RequestKind {
                     .with_partition_index(0)
                     .with_timestamp(-2)])],
         )),
-        ApiKey::Metadata => RequestKind::Metadata(
-            MetadataRequest::default().with_topics(Some(vec![
+        ApiKey::Metadata => {
+            RequestKind::Metadata(MetadataRequest::default().with_topics(Some(vec![
                 metadata_request::MetadataRequestTopic::default().with_name(Some(name("t"))),
                 metadata_request::MetadataRequestTopic::default()
                     .with_name(Some(name("missing.topic"))),
-            ])),
-        ),
+            ])))
+        }
         ApiKey::ApiVersions => RequestKind::ApiVersions(ApiVersionsRequest::default()),
+        ApiKey::FindCoordinator => RequestKind::FindCoordinator(if version >= 4 {
+            FindCoordinatorRequest::default().with_coordinator_keys(vec![
+                StrBytes::from_static_str("g"),
+                StrBytes::from_static_str("h"),
+            ])
+        } else {
+            FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("g"))
+        }),
         ApiKey::CreateTopics => {
             RequestKind::CreateTopics(CreateTopicsRequest::default().with_topics(vec![
             create_topics_request::CreatableTopic::default()
@@ -251,8 +259,40 @@ async fn metadata_v0_empty_list_means_all_topics() {
             .iter()
             .map(|t| t.name.as_ref().unwrap().0.to_string())
             .collect();
-        assert_eq!(names, expected, "Metadata v{version} with an empty topic list");
+        assert_eq!(
+            names, expected,
+            "Metadata v{version} with an empty topic list"
+        );
         assert_eq!(resp.brokers.len(), 1);
         assert_eq!(resp.brokers[0].port, 9092);
     }
+}
+
+#[tokio::test]
+async fn groups_are_coordinated_here_transactions_not_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = broker(dir.path());
+    let ctx = ConnectionContext {
+        peer: "127.0.0.1:1".parse::<SocketAddr>().unwrap(),
+        listener: "PLAINTEXT".into(),
+    };
+    let group = arus_broker::handlers::find_coordinator::handle(
+        &broker,
+        &ctx,
+        3,
+        FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("g")),
+    );
+    assert_eq!((group.error_code, group.node_id.0, group.port), (0, 1, 9092));
+    assert_eq!(group.host.as_str(), "127.0.0.1");
+    let txn = arus_broker::handlers::find_coordinator::handle(
+        &broker,
+        &ctx,
+        4,
+        FindCoordinatorRequest::default()
+            .with_key_type(1)
+            .with_coordinator_keys(vec![StrBytes::from_static_str("tx")]),
+    );
+    assert_eq!(txn.coordinators.len(), 1);
+    assert_eq!(txn.coordinators[0].key.as_str(), "tx");
+    assert_eq!(txn.coordinators[0].error_code, 15);
 }

@@ -12,6 +12,7 @@ const IMPLEMENTED: &[ApiKey] = &[
     ApiKey::Fetch,
     ApiKey::ListOffsets,
     ApiKey::Metadata,
+    ApiKey::FindCoordinator,
     ApiKey::ApiVersions,
     ApiKey::CreateTopics,
     ApiKey::DeleteTopics,
@@ -42,6 +43,7 @@ fn codec_versions(key: ApiKey) -> VersionRange {
         ApiKey::Fetch => both::<FetchRequest, FetchResponse>(),
         ApiKey::ListOffsets => both::<ListOffsetsRequest, ListOffsetsResponse>(),
         ApiKey::Metadata => both::<MetadataRequest, MetadataResponse>(),
+        ApiKey::FindCoordinator => both::<FindCoordinatorRequest, FindCoordinatorResponse>(),
         ApiKey::ApiVersions => both::<ApiVersionsRequest, ApiVersionsResponse>(),
         ApiKey::CreateTopics => both::<CreateTopicsRequest, CreateTopicsResponse>(),
         ApiKey::DeleteTopics => both::<DeleteTopicsRequest, DeleteTopicsResponse>(),
@@ -98,7 +100,7 @@ mod tests {
         let keys: Vec<i16> = resp.api_keys.iter().map(|a| a.api_key).collect();
         assert_eq!(
             keys,
-            vec![0, 1, 2, 3, 18, 19, 20, 21, 22, 32, 33, 35, 37, 44, 60]
+            vec![0, 1, 2, 3, 10, 18, 19, 20, 21, 22, 32, 33, 35, 37, 44, 60]
         );
         assert!(supported(ApiKey::JoinGroup).is_none());
         assert_eq!(
