@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The project's test command: builds the workspace, runs every Rust test (unit, storage and
 # the end-to-end tests that drive the real `arus` binary with librdkafka), then the Python
-# client compatibility tests (kafka-python, confluent-kafka) against the built broker.
-# It installs what it needs itself (a .venv with compat/python/requirements.txt), so it runs
-# the same on a fresh machine (CI runs it through .ci/run).
+# client compatibility tests (kafka-python, confluent-kafka, aiokafka, kcat) and the KafkaJS
+# scenario against the built broker.
+# It installs what it needs itself (Python venvs with the pinned clients, kcat via apt-get,
+# KafkaJS via npm), so it runs the same on a fresh machine (CI runs it through .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,14 +19,31 @@ stage "cargo test --workspace --no-fail-fast"
 if cargo test --workspace --no-fail-fast; then rust_tests=ok; else rust_tests=FAILED; fi
 
 stage "Python client compatibility tests (compat/python)"
-if [ ! -x .venv/bin/python ]; then
-    python3 -m venv .venv
-fi
+# Current clients in .venv; the tutorial's programs run under the kafka-python its readers
+# installed (2.0.2), in .venv-tutorial.
+for venv in .venv .venv-tutorial; do
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+done
 .venv/bin/python -m pip install -q --disable-pip-version-check -r compat/python/requirements.txt
-if ARUS_BIN="$PWD/target/debug/arus" .venv/bin/python -m pytest -q -p no:cacheprovider compat/python; then
+.venv-tutorial/bin/python -m pip install -q --disable-pip-version-check -r compat/python/requirements-tutorial.txt
+# kcat (Debian's, built on an older librdkafka) is one of the clients the tests drive.
+if ! command -v kcat >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null
+    fi
+fi
+if ARUS_BIN="$PWD/target/debug/arus" TUTORIAL_PYTHON="$PWD/.venv-tutorial/bin/python" \
+    .venv/bin/python -m pytest -q -p no:cacheprovider compat/python; then
     python_tests=ok
 else
     python_tests=FAILED
+fi
+
+stage "KafkaJS compatibility tests (compat/node)"
+if (cd compat/node && npm ci --no-audit --no-fund --silent && ARUS_BIN="$PWD/../../target/debug/arus" node --test); then
+    node_tests=ok
+else
+    node_tests=FAILED
 fi
 
 elapsed=$(( $(date +%s) - started ))
@@ -33,7 +51,8 @@ stage "Summary (${elapsed}s)"
 echo "  build:                    ok"
 echo "  Rust tests:               ${rust_tests}"
 echo "  Python compatibility:     ${python_tests}"
-if [ "$rust_tests" != ok ] || [ "$python_tests" != ok ]; then
+echo "  KafkaJS compatibility:    ${node_tests}"
+if [ "$rust_tests" != ok ] || [ "$python_tests" != ok ] || [ "$node_tests" != ok ]; then
     echo "RESULT: FAILED"
     exit 1
 fi
