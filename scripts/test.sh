@@ -52,7 +52,10 @@ echo "  build:                    ok"
 echo "  Rust tests:               ${rust_tests}"
 echo "  Python compatibility:     ${python_tests}"
 echo "  KafkaJS compatibility:    ${node_tests}"
-if [ "$rust_tests" != ok ] || [ "$python_tests" != ok ] || [ "$node_tests" != ok ]; then
+failed=0
+for r in "$rust_tests" "$python_tests" "$node_tests"; do [ "$r" = ok ] || failed=$((failed + 1)); done
+echo "stages: $((3 - failed)) passed, ${failed} failed"
+if [ "$failed" != 0 ]; then
     echo "RESULT: FAILED"
     exit 1
 fi
