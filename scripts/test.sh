@@ -54,9 +54,6 @@ echo "  Python compatibility:     ${python_tests}"
 echo "  KafkaJS compatibility:    ${node_tests}"
 failed=0
 for r in "$rust_tests" "$python_tests" "$node_tests"; do [ "$r" = ok ] || failed=$((failed + 1)); done
+# The last line is a plain count, which CI reads as the run's result.
 echo "stages: $((3 - failed)) passed, ${failed} failed"
-if [ "$failed" != 0 ]; then
-    echo "RESULT: FAILED"
-    exit 1
-fi
-echo "RESULT: all test stages passed"
+[ "$failed" = 0 ]
