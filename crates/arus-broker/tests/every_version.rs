@@ -282,7 +282,10 @@ async fn groups_are_coordinated_here_transactions_not_yet() {
         3,
         FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("g")),
     );
-    assert_eq!((group.error_code, group.node_id.0, group.port), (0, 1, 9092));
+    assert_eq!(
+        (group.error_code, group.node_id.0, group.port),
+        (0, 1, 9092)
+    );
     assert_eq!(group.host.as_str(), "127.0.0.1");
     let txn = arus_broker::handlers::find_coordinator::handle(
         &broker,

@@ -1,7 +1,7 @@
 //! AlterConfigs (replace a topic's overrides) and IncrementalAlterConfigs (set, delete,
 //! append, subtract individual keys). Changes are validated, persisted, and applied live.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use kafka_protocol::messages::{
     alter_configs_response, incremental_alter_configs_response, AlterConfigsRequest,
@@ -10,7 +10,7 @@ use kafka_protocol::messages::{
 use kafka_protocol::ResponseError;
 
 use super::describe_configs::{RESOURCE_BROKER, RESOURCE_TOPIC};
-use super::str_bytes;
+use super::{repeated, str_bytes};
 use crate::broker::Broker;
 use crate::catalog::CatalogError;
 
@@ -18,7 +18,7 @@ type Outcome = Result<(), (ResponseError, String)>;
 
 /// Answers AlterConfigs: the given configs replace all of a topic's overrides.
 pub fn handle_alter(broker: &Broker, request: AlterConfigsRequest) -> AlterConfigsResponse {
-    let duplicates = duplicates(
+    let duplicates = repeated(
         request
             .resources
             .iter()
@@ -79,7 +79,7 @@ pub fn handle_incremental(
     broker: &Broker,
     request: IncrementalAlterConfigsRequest,
 ) -> IncrementalAlterConfigsResponse {
-    let duplicates = duplicates(
+    let duplicates = repeated(
         request
             .resources
             .iter()
@@ -231,17 +231,6 @@ fn apply(
             format!("Unsupported resource type {other}"),
         )),
     }
-}
-
-fn duplicates(resources: impl Iterator<Item = (i8, String)>) -> HashSet<(i8, String)> {
-    let mut seen = HashSet::new();
-    let mut dup = HashSet::new();
-    for r in resources {
-        if !seen.insert(r.clone()) {
-            dup.insert(r);
-        }
-    }
-    dup
 }
 
 fn duplicate_error(name: &str) -> (ResponseError, String) {

@@ -1,20 +1,15 @@
 //! CreatePartitions: grow a topic's partition count (never shrink it).
 
-use std::collections::HashMap;
-
 use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
 use kafka_protocol::messages::{CreatePartitionsRequest, CreatePartitionsResponse};
 use kafka_protocol::ResponseError;
 
-use super::str_bytes;
+use super::{repeated, str_bytes};
 use crate::broker::{now_ms, Broker};
 
 /// Answers CreatePartitions.
 pub fn handle(broker: &Broker, request: CreatePartitionsRequest) -> CreatePartitionsResponse {
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for t in &request.topics {
-        *seen.entry(t.name.0.to_string()).or_default() += 1;
-    }
+    let duplicates = repeated(request.topics.iter().map(|t| t.name.0.to_string()));
     let results = request
         .topics
         .into_iter()
@@ -26,7 +21,7 @@ pub fn handle(broker: &Broker, request: CreatePartitionsRequest) -> CreatePartit
                     .with_error_code(error.code())
                     .with_error_message(Some(str_bytes(&msg)))
             };
-            if seen.get(&name).copied().unwrap_or(0) > 1 {
+            if duplicates.contains(&name) {
                 return fail(
                     ResponseError::InvalidRequest,
                     "Duplicate topic in request.".into(),

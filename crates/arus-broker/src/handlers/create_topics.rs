@@ -1,7 +1,7 @@
 //! CreateTopics: new topics with partition count, replication factor 1 and config overrides;
 //! `validate_only` checks everything and creates nothing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use kafka_protocol::messages::create_topics_response::{
     CreatableTopicConfigs, CreatableTopicResult,
@@ -9,16 +9,12 @@ use kafka_protocol::messages::create_topics_response::{
 use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse};
 use kafka_protocol::ResponseError;
 
-use super::str_bytes;
+use super::{repeated, str_bytes};
 use crate::broker::{now_ms, Broker};
-use crate::catalog::CatalogError;
 
 /// Answers CreateTopics.
 pub fn handle(broker: &Broker, version: i16, request: CreateTopicsRequest) -> CreateTopicsResponse {
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for t in &request.topics {
-        *seen.entry(t.name.0.to_string()).or_default() += 1;
-    }
+    let duplicates = repeated(request.topics.iter().map(|t| t.name.0.to_string()));
     let results = request
         .topics
         .into_iter()
@@ -33,7 +29,7 @@ pub fn handle(broker: &Broker, version: i16, request: CreateTopicsRequest) -> Cr
                     .with_num_partitions(-1)
                     .with_replication_factor(-1)
             };
-            if seen.get(&name).copied().unwrap_or(0) > 1 {
+            if duplicates.contains(&name) {
                 return fail(
                     ResponseError::InvalidRequest,
                     format!("Create topics request from client contains a duplicate topic {name}"),
@@ -113,15 +109,11 @@ pub fn handle(broker: &Broker, version: i16, request: CreateTopicsRequest) -> Cr
                     }
                     ok
                 }
-                Err(e) => fail(e.kafka_error(), error_message(&e)),
+                Err(e) => fail(e.kafka_error(), e.to_string()),
             }
         })
         .collect();
     CreateTopicsResponse::default().with_topics(results)
-}
-
-fn error_message(e: &CatalogError) -> String {
-    e.to_string()
 }
 
 fn check_assignment(

@@ -17,9 +17,36 @@ pub mod list_offsets;
 pub mod metadata;
 pub mod produce;
 
+use std::collections::HashSet;
+use std::hash::Hash;
+
 use kafka_protocol::protocol::StrBytes;
 
 /// A protocol string from a Rust string.
 pub fn str_bytes(s: &str) -> StrBytes {
     StrBytes::from_string(s.to_string())
+}
+
+/// The items that appear more than once: Kafka refuses every copy of a topic or resource
+/// named twice in one admin request.
+pub fn repeated<T: Eq + Hash + Clone>(items: impl IntoIterator<Item = T>) -> HashSet<T> {
+    let mut seen = HashSet::new();
+    items
+        .into_iter()
+        .filter(|item| !seen.insert(item.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_finds_each_duplicate_once() {
+        let dup = repeated(["a", "b", "a", "c", "a", "b"]);
+        let mut dup: Vec<_> = dup.into_iter().collect();
+        dup.sort();
+        assert_eq!(dup, vec!["a", "b"]);
+        assert!(repeated(["x", "y"]).is_empty());
+    }
 }
