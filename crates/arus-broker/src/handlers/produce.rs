@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// Answers Produce; None when the client asked for no answer (acks=0).
 pub fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Option<ProduceResponse> {
     let acks = request.acks;
-    let acks_valid = matches!(acks, 0 | 1 | -1);
+    let acks_valid = (-1..=1).contains(&acks);
     let now = now_ms();
     let mut appended = false;
     let mut responses = Vec::with_capacity(request.topic_data.len());
