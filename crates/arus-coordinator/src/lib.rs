@@ -1,0 +1,1 @@
+//! Arus coordinators (sans-IO): consumer groups and committed offsets.
