@@ -18,13 +18,20 @@ pub fn for_topic(broker: &BrokerConfig, overrides: &BTreeMap<String, String>) ->
         i64::MAX => u64::MAX,
         n => u64::try_from(n).unwrap_or(u64::MAX),
     };
+    // Retention deletes only under cleanup.policy=delete; a compact-only topic keeps every
+    // segment (the cleaner, not retention, bounds it).
+    let (retention_ms, retention_bytes) = if topic.delete() {
+        (topic.retention_ms(), topic.retention_bytes())
+    } else {
+        (-1, -1)
+    };
     LogConfig {
         segment_bytes: u64::try_from(topic.segment_bytes()).unwrap_or(1),
         segment_ms: topic.segment_ms(),
         segment_index_bytes: u64::try_from(topic.segment_index_bytes()).unwrap_or(1),
         index_interval_bytes: u64::try_from(topic.index_interval_bytes()).unwrap_or(0),
-        retention_ms: topic.retention_ms(),
-        retention_bytes: topic.retention_bytes(),
+        retention_ms,
+        retention_bytes,
         max_message_bytes: usize::try_from(topic.max_message_bytes()).unwrap_or(0),
         timestamp_type: if topic.log_append_time() {
             TimestampType::LogAppendTime
@@ -58,5 +65,17 @@ mod tests {
         assert_eq!(c.segment_bytes, 1_048_576);
         assert_eq!(c.timestamp_type, TimestampType::LogAppendTime);
         assert_eq!(c.flush_messages, 1);
+    }
+
+    #[test]
+    fn compact_only_topics_are_not_trimmed_by_retention() {
+        let broker = BrokerConfig::default();
+        let mut o = BTreeMap::new();
+        o.insert("cleanup.policy".to_string(), "compact".to_string());
+        o.insert("retention.ms".to_string(), "1000".to_string());
+        let c = for_topic(&broker, &o);
+        assert_eq!((c.retention_ms, c.retention_bytes), (-1, -1));
+        o.insert("cleanup.policy".to_string(), "compact,delete".to_string());
+        assert_eq!(for_topic(&broker, &o).retention_ms, 1000);
     }
 }
