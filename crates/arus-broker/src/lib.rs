@@ -10,6 +10,7 @@ pub mod connection;
 pub mod dispatch;
 pub mod fetch_session;
 pub mod handlers;
+pub mod internal_topic;
 pub mod log_config;
 pub mod log_dirs;
 pub mod partition;
