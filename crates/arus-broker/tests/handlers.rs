@@ -385,3 +385,28 @@ async fn log_dirs_and_cluster_describe_what_is_there() {
         .collect();
     assert_eq!(brokers, vec![(1, "127.0.0.1".to_string(), 9092)]);
 }
+
+#[tokio::test]
+async fn clients_cannot_write_internal_topics() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = broker(dir.path());
+    let offsets = arus_broker::internal_topic::consumer_offsets(&b.catalog, &b.config).unwrap();
+    let resp = handlers::produce::handle(
+        &b,
+        9,
+        ProduceRequest::default().with_acks(1).with_topic_data(vec![
+            produce_request::TopicProduceData::default()
+                .with_name(name("__consumer_offsets"))
+                .with_partition_data(vec![produce_request::PartitionProduceData::default()
+                    .with_index(0)
+                    .with_records(Some(batch(&["x"], 1)))]),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(resp.responses[0].partition_responses[0].error_code, 17);
+    assert_eq!(
+        offsets.partitions[0].offsets().log_end,
+        0,
+        "nothing written"
+    );
+}

@@ -40,6 +40,11 @@ pub fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Option<
             } else {
                 match topic.as_ref() {
                     None => Err((missing, None)),
+                    // Only the broker itself writes internal topics, as in Kafka.
+                    Some(t) if t.is_internal() => Err((
+                        ResponseError::InvalidTopicException,
+                        Some(format!("Cannot append to internal topic {}", t.name)),
+                    )),
                     Some(t) => match t.partition(data.index) {
                         None => Err((ResponseError::UnknownTopicOrPartition, None)),
                         Some(p) => append(p, data.records.as_deref(), now),
