@@ -80,10 +80,11 @@ impl GroupCoordinator {
     }
 
     /// The earliest time at which [`GroupCoordinator::tick`] has work, if
-    /// any. A time in the past (`i64::MIN` after a replay) means "now".
+    /// any. A time already past means "now": after a replay, until
+    /// [`GroupCoordinator::finish_replay`] or a first tick, this is `Some(0)`.
     pub fn next_deadline(&self) -> Option<i64> {
         if self.replay_pending {
-            return Some(i64::MIN);
+            return Some(0);
         }
         let groups = self
             .groups

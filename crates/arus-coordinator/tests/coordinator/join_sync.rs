@@ -438,3 +438,31 @@ fn every_join_and_sync_version_encodes() {
         }
     }
 }
+
+#[test]
+fn new_member_while_completing_sends_waiting_followers_back_to_join() {
+    let mut h = H::new();
+    let (ta, _) = h.join(3, JoinArgs::new(""));
+    let (tb, _) = h.join(3, JoinArgs::new(""));
+    h.tick(3000);
+    let out = h.tick(6000);
+    let a = join_resp(&out, ta).member_id.to_string();
+    let b = join_resp(&out, tb).member_id.to_string();
+    let (sb, _) = h.at(6100).sync(3, &b, None, 1, &[]);
+    let (tc, out) = h.join(3, JoinArgs::new(""));
+    assert_eq!(sync_resp(&out, sb).error_code, 27);
+    assert!(out.response(tc).is_none());
+    assert_eq!(h.state(), Some(GroupState::PreparingRebalance));
+    // The old leader's stale SyncGroup is refused too.
+    let (sa, out) = h.sync(3, &a, None, 1, &[(&a, b"x")]);
+    assert_eq!(sync_resp(&out, sa).error_code, 27);
+    assert!(out.records.is_empty());
+}
+
+#[test]
+fn heartbeat_errors_without_a_group() {
+    let mut h = H::new();
+    assert_eq!(h.heartbeat("m", None, 1), 25);
+    let (t, out) = h.sync(3, "m", None, 1, &[]);
+    assert_eq!(sync_resp(&out, t).error_code, 25);
+}
