@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use crate::catalog::Catalog;
 use crate::config::BrokerConfig;
 use crate::fetch_session::FetchSessionCache;
+use crate::groups::Groups;
 use crate::producer_ids::ProducerIdAllocator;
 
 /// An endpoint clients are told to connect to.
@@ -36,6 +37,8 @@ pub struct Broker {
     pub cluster_id: String,
     /// Advertised endpoints, in listener order.
     pub endpoints: Vec<Endpoint>,
+    /// Consumer groups and their committed offsets.
+    pub groups: Groups,
     /// Allocates producer IDs for InitProducerId.
     pub producer_ids: ProducerIdAllocator,
     /// When the broker started (for uptime).
@@ -56,6 +59,7 @@ impl Broker {
     ) -> Broker {
         Broker {
             node_id: config.node_id(),
+            groups: Groups::new(&config),
             config,
             catalog,
             cluster_id,

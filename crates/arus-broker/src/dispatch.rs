@@ -11,6 +11,7 @@ use kafka_protocol::messages::{ApiKey, RequestHeader, RequestKind, ResponseHeade
 use kafka_protocol::protocol::{Decodable, Encodable};
 
 use crate::broker::Broker;
+use crate::groups::Caller;
 use crate::handlers;
 
 /// What the connection should do after a request.
@@ -122,6 +123,26 @@ async fn route(
         }
         RequestKind::DescribeLogDirs(r) => {
             ResponseKind::DescribeLogDirs(handlers::describe_log_dirs::handle(broker, r))
+        }
+        group @ (RequestKind::JoinGroup(_)
+        | RequestKind::SyncGroup(_)
+        | RequestKind::Heartbeat(_)
+        | RequestKind::LeaveGroup(_)
+        | RequestKind::OffsetCommit(_)
+        | RequestKind::OffsetFetch(_)
+        | RequestKind::OffsetDelete(_)
+        | RequestKind::ListGroups(_)
+        | RequestKind::DescribeGroups(_)
+        | RequestKind::DeleteGroups(_)) => {
+            let client_id = header.client_id.as_deref().unwrap_or("");
+            // Kafka reports member hosts as "/<address>".
+            let client_host = format!("/{}", ctx.peer.ip());
+            let caller = Caller {
+                version,
+                client_id,
+                client_host: &client_host,
+            };
+            handlers::group_apis::handle(broker, &caller, group).await?
         }
         other => {
             return Err(format!(

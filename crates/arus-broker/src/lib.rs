@@ -9,6 +9,7 @@ pub mod config;
 pub mod connection;
 pub mod dispatch;
 pub mod fetch_session;
+pub mod groups;
 pub mod handlers;
 pub mod internal_topic;
 pub mod log_config;

@@ -13,6 +13,7 @@ use tracing::{info, warn};
 use crate::broker::{load_or_create_cluster_id, now_ms, Broker, Endpoint};
 use crate::catalog::Catalog;
 use crate::config::BrokerConfig;
+use crate::groups::Groups;
 use crate::producer_ids::ProducerIdAllocator;
 use crate::{background, connection};
 
@@ -64,9 +65,17 @@ pub async fn run(
         startup_ms = started.elapsed().as_millis() as u64,
         "broker started"
     );
+    {
+        let b = broker.clone();
+        tokio::task::spawn_blocking(move || b.groups.load(&b))
+            .await
+            .context("loading consumer groups")?
+            .map_err(|e| anyhow::anyhow!("loading consumer groups: {e}"))?;
+    }
     on_ready(&bound);
 
     background::spawn(broker.clone());
+    Groups::spawn_timers(broker.clone());
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut accept_loops = JoinSet::new();
     for (name, listener) in listeners {

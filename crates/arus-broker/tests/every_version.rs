@@ -17,10 +17,13 @@ use arus_broker::dispatch::{handle, ConnectionContext, Reply};
 use arus_broker::producer_ids::ProducerIdAllocator;
 
 fn broker(dir: &std::path::Path) -> Arc<Broker> {
-    let config = BrokerConfig::from_pairs(vec![(
-        "log.dirs".to_string(),
-        dir.to_string_lossy().to_string(),
-    )])
+    let config = BrokerConfig::from_pairs(vec![
+        ("log.dirs".to_string(), dir.to_string_lossy().to_string()),
+        (
+            "group.initial.rebalance.delay.ms".to_string(),
+            "0".to_string(),
+        ),
+    ])
     .unwrap();
     let config = Arc::new(config);
     let catalog = Catalog::open(config.clone(), now_ms()).unwrap();
@@ -161,6 +164,79 @@ fn request(key: ApiKey, version: i16, topic_id: uuid::Uuid) -> RequestKind {
             ]),
         ),
         ApiKey::DescribeCluster => RequestKind::DescribeCluster(DescribeClusterRequest::default()),
+        ApiKey::JoinGroup => RequestKind::JoinGroup(
+            JoinGroupRequest::default()
+                .with_group_id(GroupId(StrBytes::from_string(format!("join-v{version}"))))
+                .with_session_timeout_ms(10_000)
+                .with_rebalance_timeout_ms(10_000)
+                .with_protocol_type(StrBytes::from_static_str("consumer"))
+                .with_protocols(vec![join_group_request::JoinGroupRequestProtocol::default(
+                )
+                .with_name(StrBytes::from_static_str("range"))
+                .with_metadata(Bytes::from_static(b"\0\0"))]),
+        ),
+        ApiKey::SyncGroup => RequestKind::SyncGroup(
+            SyncGroupRequest::default()
+                .with_group_id(GroupId(StrBytes::from_static_str("g")))
+                .with_member_id(StrBytes::from_static_str("stranger"))
+                .with_generation_id(1),
+        ),
+        ApiKey::Heartbeat => RequestKind::Heartbeat(
+            HeartbeatRequest::default()
+                .with_group_id(GroupId(StrBytes::from_static_str("g")))
+                .with_member_id(StrBytes::from_static_str("stranger"))
+                .with_generation_id(1),
+        ),
+        ApiKey::LeaveGroup => {
+            let r =
+                LeaveGroupRequest::default().with_group_id(GroupId(StrBytes::from_static_str("g")));
+            RequestKind::LeaveGroup(if version >= 3 {
+                r.with_members(vec![leave_group_request::MemberIdentity::default()
+                    .with_member_id(StrBytes::from_static_str("stranger"))])
+            } else {
+                r.with_member_id(StrBytes::from_static_str("stranger"))
+            })
+        }
+        ApiKey::OffsetCommit => RequestKind::OffsetCommit(
+            OffsetCommitRequest::default()
+                .with_group_id(GroupId(StrBytes::from_static_str("simple")))
+                .with_generation_id_or_member_epoch(-1)
+                .with_topics(vec![
+                    offset_commit_request::OffsetCommitRequestTopic::default()
+                        .with_name(name("t"))
+                        .with_partitions(vec![
+                            offset_commit_request::OffsetCommitRequestPartition::default()
+                                .with_partition_index(0)
+                                .with_committed_offset(0),
+                        ]),
+                ]),
+        ),
+        ApiKey::OffsetFetch => {
+            let r = OffsetFetchRequest::default().with_require_stable(version >= 7);
+            RequestKind::OffsetFetch(if version >= 8 {
+                r.with_groups(vec![
+                    offset_fetch_request::OffsetFetchRequestGroup::default()
+                        .with_group_id(GroupId(StrBytes::from_static_str("simple")))
+                        .with_topics(None),
+                ])
+            } else {
+                r.with_group_id(GroupId(StrBytes::from_static_str("simple")))
+                    .with_topics(if version >= 2 { None } else { Some(vec![]) })
+            })
+        }
+        ApiKey::OffsetDelete => RequestKind::OffsetDelete(
+            OffsetDeleteRequest::default()
+                .with_group_id(GroupId(StrBytes::from_static_str("nope"))),
+        ),
+        ApiKey::ListGroups => RequestKind::ListGroups(ListGroupsRequest::default()),
+        ApiKey::DescribeGroups => RequestKind::DescribeGroups(
+            DescribeGroupsRequest::default()
+                .with_groups(vec![GroupId(StrBytes::from_static_str("simple"))]),
+        ),
+        ApiKey::DeleteGroups => RequestKind::DeleteGroups(
+            DeleteGroupsRequest::default()
+                .with_groups_names(vec![GroupId(StrBytes::from_static_str("nope"))]),
+        ),
         other => panic!("no sample request for {other:?}"),
     }
 }
@@ -169,6 +245,7 @@ fn request(key: ApiKey, version: i16, topic_id: uuid::Uuid) -> RequestKind {
 async fn every_advertised_version_answers() {
     let dir = tempfile::tempdir().unwrap();
     let broker = broker(dir.path());
+    arus_broker::groups::Groups::spawn_timers(broker.clone());
     let topic_id = broker.catalog.topic("t").unwrap().id;
     let ctx = ConnectionContext {
         peer: "127.0.0.1:1".parse::<SocketAddr>().unwrap(),
@@ -191,7 +268,12 @@ async fn every_advertised_version_answers() {
             request(key, version, topic_id)
                 .encode(&mut frame, version)
                 .unwrap_or_else(|e| panic!("{key:?} v{version} request: {e}"));
-            let reply = handle(&broker, &ctx, frame.freeze()).await;
+            let reply = tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                handle(&broker, &ctx, frame.freeze()),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("{key:?} v{version}: no answer within 10 s"));
             let Reply::Send(mut bytes) = reply else {
                 panic!("{key:?} v{version}: no response");
             };

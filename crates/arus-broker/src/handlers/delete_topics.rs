@@ -48,7 +48,13 @@ pub fn handle(broker: &Broker, version: i16, request: DeleteTopicsRequest) -> De
                 return base.with_error_code(ResponseError::TopicDeletionDisabled.code());
             }
             match broker.catalog.delete_topic(&topic.name) {
-                Ok(()) => base,
+                Ok(()) => {
+                    // Like Kafka, committed offsets of a deleted topic go with it.
+                    broker.groups.apply(broker, |c, now| {
+                        c.remove_topic_offsets(&[topic.name.as_str()], now)
+                    });
+                    base
+                }
                 Err(e) => base
                     .with_error_code(e.kafka_error().code())
                     .with_error_message(Some(str_bytes(&e.to_string()))),

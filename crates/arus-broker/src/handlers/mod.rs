@@ -12,6 +12,7 @@ pub mod describe_configs;
 pub mod describe_log_dirs;
 pub mod fetch;
 pub mod find_coordinator;
+pub mod group_apis;
 pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
