@@ -133,7 +133,9 @@ async fn route(
         | RequestKind::OffsetDelete(_)
         | RequestKind::ListGroups(_)
         | RequestKind::DescribeGroups(_)
-        | RequestKind::DeleteGroups(_)) => {
+        | RequestKind::DeleteGroups(_)
+        | RequestKind::ConsumerGroupHeartbeat(_)
+        | RequestKind::ConsumerGroupDescribe(_)) => {
             let client_id = header.client_id.as_deref().unwrap_or("");
             // Kafka reports member hosts as "/<address>".
             let client_host = format!("/{}", ctx.peer.ip());

@@ -49,6 +49,8 @@ impl Groups {
             offsets_retention_check_interval_ms: config.offsets_retention_check_interval_ms(),
             offset_metadata_max_bytes: usize::try_from(config.offset_metadata_max_bytes())
                 .unwrap_or(4096),
+            // group.consumer.* are not broker settings here yet: Kafka's defaults.
+            ..CoordinatorConfig::default()
         });
         Groups {
             coordinator: Mutex::new(coordinator),

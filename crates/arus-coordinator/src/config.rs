@@ -21,6 +21,14 @@ pub struct CoordinatorConfig {
     /// `offset.metadata.max.bytes`: longest commit metadata accepted (counted,
     /// like Kafka, in UTF-16 code units).
     pub offset_metadata_max_bytes: usize,
+    /// `group.consumer.heartbeat.interval.ms`: how often KIP-848 consumer
+    /// group members are told to heartbeat.
+    pub consumer_heartbeat_interval_ms: i32,
+    /// `group.consumer.session.timeout.ms`: a consumer group member that has
+    /// not heartbeated for this long is fenced.
+    pub consumer_session_timeout_ms: i32,
+    /// `group.consumer.max.size`: most members a consumer group accepts.
+    pub consumer_max_size: usize,
 }
 
 impl CoordinatorConfig {
@@ -40,6 +48,9 @@ impl Default for CoordinatorConfig {
             offsets_retention_minutes: 10_080,
             offsets_retention_check_interval_ms: 600_000,
             offset_metadata_max_bytes: 4_096,
+            consumer_heartbeat_interval_ms: 5_000,
+            consumer_session_timeout_ms: 45_000,
+            consumer_max_size: usize::MAX,
         }
     }
 }

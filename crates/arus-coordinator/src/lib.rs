@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 
 mod config;
+mod consumer_group;
 mod coordinator;
 mod group;
 mod member_id;
@@ -39,4 +40,4 @@ pub use group::GroupState;
 pub use output::{Output, RequestContext, RequestToken, Response};
 pub use partition::{java_string_hash, partition_for};
 pub use records::{GroupRecord, RecordError};
-pub use topics::TopicExists;
+pub use topics::{TopicExists, TopicInfo, TopicMetadata};

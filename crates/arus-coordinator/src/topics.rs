@@ -1,4 +1,7 @@
-//! The one question the coordinator asks the broker: does a partition exist?
+//! What the coordinator asks the broker about topics: does a partition
+//! exist, and (for KIP-848 consumer groups) a topic's id and partition count.
+
+use uuid::Uuid;
 
 /// Tells the coordinator which topic-partitions exist, so OffsetCommit and
 /// OffsetDelete can answer `UNKNOWN_TOPIC_OR_PARTITION` for the others.
@@ -14,4 +17,21 @@ where
     fn partition_exists(&self, topic: &str, partition: i32) -> bool {
         self(topic, partition)
     }
+}
+
+/// A topic as the consumer-group protocol sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopicInfo {
+    /// The topic id (KIP-516); ConsumerGroupHeartbeat assignments name topics by id.
+    pub id: Uuid,
+    /// How many partitions the topic has.
+    pub partitions: i32,
+}
+
+/// Topic metadata for the server-side assignors of KIP-848 consumer groups.
+pub trait TopicMetadata {
+    /// The id and partition count of `name`, if the topic exists.
+    fn topic(&self, name: &str) -> Option<TopicInfo>;
+    /// The name of the topic with `id`, if it exists.
+    fn topic_name(&self, id: Uuid) -> Option<String>;
 }

@@ -140,7 +140,10 @@ mod tests {
             ]
         );
         assert!(supported(ApiKey::ConsumerGroupHeartbeat).is_none());
-        assert_eq!(supported(ApiKey::OffsetCommit), Some(VersionRange { min: 2, max: 9 }));
+        assert_eq!(
+            supported(ApiKey::OffsetCommit),
+            Some(VersionRange { min: 2, max: 9 })
+        );
         assert_eq!(
             supported(ApiKey::Produce),
             Some(VersionRange { min: 3, max: 13 })

@@ -1,5 +1,6 @@
 //! The consumer-group APIs (JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
-//! OffsetFetch, OffsetDelete, ListGroups, DescribeGroups, DeleteGroups). Each is the same thin
+//! OffsetFetch, OffsetDelete, ListGroups, DescribeGroups, DeleteGroups, and KIP-848's
+//! ConsumerGroupHeartbeat and ConsumerGroupDescribe). Each is the same thin
 //! step: hand the request to the group coordinator and wait for its answer; the coordinator
 //! (crate `arus-coordinator`) holds all of the logic.
 
@@ -7,7 +8,25 @@ use kafka_protocol::messages::{RequestKind, ResponseKind};
 
 use crate::broker::Broker;
 use crate::groups::Caller;
-use arus_coordinator::Response;
+use arus_coordinator::{Response, TopicInfo, TopicMetadata};
+use uuid::Uuid;
+
+/// Topic ids and partition counts from the catalog, for KIP-848 assignments.
+struct CatalogTopics<'a>(&'a Broker);
+
+impl TopicMetadata for CatalogTopics<'_> {
+    fn topic(&self, name: &str) -> Option<TopicInfo> {
+        let t = self.0.catalog.topic(name)?;
+        Some(TopicInfo {
+            id: t.id,
+            partitions: i32::try_from(t.partitions.len()).unwrap_or(i32::MAX),
+        })
+    }
+
+    fn topic_name(&self, id: Uuid) -> Option<String> {
+        self.0.catalog.topic_by_id(&id).map(|t| t.name.clone())
+    }
+}
 
 /// Whether a topic partition exists, for offset commits and deletes.
 fn partition_exists(broker: &Broker) -> impl Fn(&str, i32) -> bool + '_ {
@@ -86,6 +105,21 @@ pub async fn handle(
                 .call(broker, caller, |c, ctx, now| c.delete_groups(ctx, &r, now))
                 .await
         }
+        RequestKind::ConsumerGroupHeartbeat(r) => {
+            let topics = CatalogTopics(broker);
+            groups
+                .call(broker, caller, |c, ctx, now| {
+                    c.consumer_group_heartbeat(ctx, &r, &topics, now)
+                })
+                .await
+        }
+        RequestKind::ConsumerGroupDescribe(r) => {
+            groups
+                .call(broker, caller, |c, ctx, now| {
+                    c.consumer_group_describe(ctx, &r, now)
+                })
+                .await
+        }
         _ => return Err("not a group API".into()),
     };
     Ok(
@@ -100,6 +134,8 @@ pub async fn handle(
             Response::ListGroups(r) => ResponseKind::ListGroups(r),
             Response::DescribeGroups(r) => ResponseKind::DescribeGroups(r),
             Response::DeleteGroups(r) => ResponseKind::DeleteGroups(r),
+            Response::ConsumerGroupHeartbeat(r) => ResponseKind::ConsumerGroupHeartbeat(r),
+            Response::ConsumerGroupDescribe(r) => ResponseKind::ConsumerGroupDescribe(r),
         },
     )
 }

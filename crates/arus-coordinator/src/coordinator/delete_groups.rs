@@ -44,7 +44,7 @@ impl GroupCoordinator {
             .groups
             .get(group_id)
             .ok_or(ResponseError::GroupIdNotFound)?;
-        if g.phase != Phase::Empty {
+        if g.phase != Phase::Empty || g.has_members() {
             return Err(ResponseError::NonEmptyGroup);
         }
         for (topic, partition) in g.offset_keys() {

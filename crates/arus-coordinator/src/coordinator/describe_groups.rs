@@ -13,7 +13,8 @@ impl GroupCoordinator {
     /// DescribeGroups v0-6. Member metadata and assignments, and the
     /// protocol, are shown only for Stable groups (as Kafka does). A group
     /// that does not exist is "Dead": with no error before v6, with
-    /// GROUP_ID_NOT_FOUND from v6. Authorized operations are left for the
+    /// GROUP_ID_NOT_FOUND from v6; so is a consumer group, as in Kafka 4
+    /// ("Group … is not a classic group."). Authorized operations are left for the
     /// caller to fill in.
     pub fn describe_groups(
         &mut self,
@@ -35,14 +36,17 @@ impl GroupCoordinator {
     fn describe(&self, version: i16, id: &GroupId) -> DescribedGroup {
         let mut d = DescribedGroup::default();
         d.group_id = id.clone();
-        let Some(g) = self.groups.get(id.as_str()) else {
+        let group = self.groups.get(id.as_str());
+        let Some(g) = group.filter(|g| g.consumer.is_none()) else {
             d.group_state = StrBytes::from_static_str(GroupState::Dead.name());
             if version >= 6 {
+                let message = if group.is_some() {
+                    format!("Group {} is not a classic group.", id.as_str())
+                } else {
+                    format!("Group {} not found.", id.as_str())
+                };
                 d.error_code = ResponseError::GroupIdNotFound.code();
-                d.error_message = Some(StrBytes::from_string(format!(
-                    "Group {} not found.",
-                    id.as_str()
-                )));
+                d.error_message = Some(StrBytes::from_string(message));
             }
             return d;
         };

@@ -118,6 +118,20 @@ impl GroupCoordinator {
         {
             return join.fail(join.member_id, ResponseError::InvalidSessionTimeout, out);
         }
+        if let Some(g) = self.groups.get_mut(group_id) {
+            if let Some(cg) = &g.consumer {
+                // Classic members cannot join a live KIP-848 group; an empty one
+                // (offsets only) becomes a classic group again.
+                if !cg.members.is_empty() {
+                    return join.fail(
+                        join.member_id,
+                        ResponseError::InconsistentGroupProtocol,
+                        out,
+                    );
+                }
+                g.consumer = None;
+            }
+        }
         let created = !self.groups.contains_key(group_id);
         if created {
             if !join.member_id.is_empty() {

@@ -7,12 +7,14 @@ use kafka_protocol::protocol::StrBytes;
 use super::GroupCoordinator;
 use crate::output::{Output, RequestContext, Response};
 
-/// The only group type this coordinator runs.
+/// Group types, as ListGroups v5 names them.
 const CLASSIC: &str = "classic";
+const CONSUMER: &str = "consumer";
 
 impl GroupCoordinator {
     /// ListGroups v0-5. Filters match case-insensitively; an empty filter
-    /// matches everything. Every group here is a "classic" group.
+    /// matches everything. Groups are "classic" or (KIP-848) "consumer"; a
+    /// consumer group's protocol type is "consumer".
     pub fn list_groups(
         &mut self,
         ctx: &RequestContext<'_>,
@@ -29,26 +31,31 @@ impl GroupCoordinator {
         let states: Vec<String> = req.states_filter.iter().map(|s| s.to_lowercase()).collect();
         let types: Vec<String> = req.types_filter.iter().map(|s| s.to_lowercase()).collect();
         let mut r = ListGroupsResponse::default();
-        if !(types.is_empty() || types.iter().any(|t| t == CLASSIC)) {
-            return r;
-        }
         r.groups = self
             .groups
             .values()
-            .filter(|g| {
-                let state = g.state().name().to_lowercase();
-                states.is_empty() || states.contains(&state)
+            .map(|g| match &g.consumer {
+                Some(cg) => (g, CONSUMER, cg.state_name(), CONSUMER.to_owned()),
+                None => (
+                    g,
+                    CLASSIC,
+                    g.state().name(),
+                    g.protocol_type.clone().unwrap_or_default(),
+                ),
             })
-            .map(|g| {
+            .filter(|(_, kind, state, _)| {
+                (types.is_empty() || types.iter().any(|t| t == kind))
+                    && (states.is_empty() || states.contains(&state.to_lowercase()))
+            })
+            .map(|(g, kind, state, protocol_type)| {
                 let mut l = ListedGroup::default();
                 l.group_id = GroupId(StrBytes::from_string(g.id.clone()));
-                l.protocol_type =
-                    StrBytes::from_string(g.protocol_type.clone().unwrap_or_default());
+                l.protocol_type = StrBytes::from_string(protocol_type);
                 if version >= 4 {
-                    l.group_state = StrBytes::from_static_str(g.state().name());
+                    l.group_state = StrBytes::from_static_str(state);
                 }
                 if version >= 5 {
-                    l.group_type = StrBytes::from_static_str(CLASSIC);
+                    l.group_type = StrBytes::from_static_str(kind);
                 }
                 l
             })

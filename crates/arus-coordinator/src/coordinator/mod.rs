@@ -1,6 +1,10 @@
 //! The coordinator: the groups, the entry points, and the time-driven part.
 
 mod answers;
+mod consumer_describe;
+mod consumer_heartbeat;
+mod consumer_timers;
+mod consumer_validate;
 mod delete_groups;
 mod describe_groups;
 mod heartbeat;
@@ -26,7 +30,8 @@ use crate::group::{Group, GroupState};
 use crate::member_id::MemberIdGenerator;
 use crate::output::Output;
 
-/// Kafka's classic group coordinator as a sans-IO state machine.
+/// Kafka's group coordinator as a sans-IO state machine: classic groups and
+/// KIP-848 consumer groups (see [`GroupCoordinator::consumer_group_heartbeat`]).
 ///
 /// Every request method takes the request's [`crate::RequestContext`] and
 /// the current time, fires whatever timers are already due, handles the
@@ -90,7 +95,11 @@ impl GroupCoordinator {
             .groups
             .values()
             .filter_map(|g| timers::next_timer(g).map(|(at, _)| at));
-        groups.chain(self.next_cleanup_ms).min()
+        let consumers = self
+            .groups
+            .values()
+            .filter_map(consumer_timers::next_consumer_deadline);
+        groups.chain(consumers).chain(self.next_cleanup_ms).min()
     }
 
     /// Fires every timer due at `now_ms`: session and rebalance timeouts,

@@ -10,13 +10,15 @@ use kafka_protocol::messages::{OffsetCommitRequest, OffsetCommitResponse};
 use super::rebalance::touch_session;
 use super::validate::{valid_group_id, validate_current_member};
 use super::GroupCoordinator;
+use crate::consumer_group::ConsumerGroup;
 use crate::group::{CommittedOffset, Group, Phase};
 use crate::output::{Output, RequestContext, Response};
 use crate::records::GroupRecord;
 use crate::topics::TopicExists;
 
 impl GroupCoordinator {
-    /// OffsetCommit v2-9. Members commit for their generation; a commit with
+    /// OffsetCommit v2-9. Members commit for their generation (members of a
+    /// consumer group: their member epoch); a commit with
     /// generation -1 and no member id ("simple" commit from `assign()`
     /// consumers) is accepted only while the group is empty, and creates the
     /// group if needed. Each stored offset emits an OffsetCommit record.
@@ -125,6 +127,9 @@ impl GroupCoordinator {
             });
         };
         let member_id = req.member_id.as_str();
+        if let Some(cg) = &g.consumer {
+            return validate_consumer_commit(cg, version, member_id, generation);
+        }
         let instance_id = req.group_instance_id.as_deref();
         if generation < 0 && g.phase == Phase::Empty {
             return Ok(());
@@ -142,6 +147,32 @@ impl GroupCoordinator {
         }
         Ok(())
     }
+}
+
+/// Kafka's `ConsumerGroup.validateOffsetCommit`: epoch -1 commits are
+/// accepted while the group has no members; otherwise the member must exist
+/// (UNKNOWN_MEMBER_ID), use v9+ (UNSUPPORTED_VERSION: members of this
+/// protocol always do) and send its current member epoch (STALE_MEMBER_EPOCH).
+fn validate_consumer_commit(
+    cg: &ConsumerGroup,
+    version: i16,
+    member_id: &str,
+    epoch: i32,
+) -> Result<(), ResponseError> {
+    if epoch < 0 && cg.members.is_empty() {
+        return Ok(());
+    }
+    let member = cg
+        .members
+        .get(member_id)
+        .ok_or(ResponseError::UnknownMemberId)?;
+    if version < 9 {
+        return Err(ResponseError::UnsupportedVersion);
+    }
+    if epoch != member.epoch {
+        return Err(ResponseError::StaleMemberEpoch);
+    }
+    Ok(())
 }
 
 /// One OffsetCommit request being applied to its group.

@@ -47,8 +47,10 @@ impl GroupCoordinator {
             r.error_code = ResponseError::GroupIdNotFound.code();
             return r;
         };
-        let empty = g.phase == Phase::Empty;
-        if !empty && g.protocol_type.as_deref() != Some(CONSUMER_PROTOCOL_TYPE) {
+        let empty = g.phase == Phase::Empty && !g.has_members();
+        let consumer =
+            g.consumer.is_some() || g.protocol_type.as_deref() == Some(CONSUMER_PROTOCOL_TYPE);
+        if !empty && !consumer {
             r.error_code = ResponseError::NonEmptyGroup.code();
             return r;
         }

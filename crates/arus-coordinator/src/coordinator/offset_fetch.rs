@@ -1,5 +1,6 @@
 //! OffsetFetch (v1-9; several groups per request from v8).
 
+use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::offset_fetch_response::{
     OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions,
     OffsetFetchResponseTopic, OffsetFetchResponseTopics,
@@ -26,7 +27,8 @@ impl GroupCoordinator {
     /// with empty metadata, as Kafka does; unknown groups answer the same
     /// for the partitions asked (and nothing when all were asked).
     /// `require_stable` needs nothing here: transactional offsets are not
-    /// kept, so no commit is ever pending.
+    /// kept, so no commit is ever pending. From v9 a consumer group member
+    /// names itself and its epoch, which are checked.
     pub fn offset_fetch(
         &mut self,
         ctx: &RequestContext<'_>,
@@ -53,6 +55,11 @@ impl GroupCoordinator {
                     });
                     let mut rg = OffsetFetchResponseGroup::default();
                     rg.group_id = g.group_id.clone();
+                    let member = g.member_id.as_ref().map(|m| m.as_str());
+                    if let Err(e) = self.validate_fetch(&g.group_id, member, g.member_epoch) {
+                        rg.error_code = e.code();
+                        return rg;
+                    }
                     rg.topics = self
                         .fetch(&g.group_id, wanted)
                         .into_iter()
@@ -74,6 +81,32 @@ impl GroupCoordinator {
                 .collect();
         }
         r
+    }
+
+    /// Kafka's `ConsumerGroup.validateOffsetFetch` (v9 names the member):
+    /// without a member id and with a negative epoch anyone may fetch;
+    /// otherwise the member must exist (UNKNOWN_MEMBER_ID) and send its
+    /// current epoch (STALE_MEMBER_EPOCH). Classic groups check nothing.
+    fn validate_fetch(
+        &self,
+        group_id: &str,
+        member_id: Option<&str>,
+        epoch: i32,
+    ) -> Result<(), ResponseError> {
+        let Some(cg) = self.groups.get(group_id).and_then(|g| g.consumer.as_ref()) else {
+            return Ok(());
+        };
+        if member_id.is_none() && epoch < 0 {
+            return Ok(());
+        }
+        let m = cg
+            .members
+            .get(member_id.unwrap_or(""))
+            .ok_or(ResponseError::UnknownMemberId)?;
+        if m.epoch != epoch {
+            return Err(ResponseError::StaleMemberEpoch);
+        }
+        Ok(())
     }
 
     fn fetch(&self, group_id: &str, wanted: Wanted) -> Vec<(TopicName, Vec<Fetched>)> {

@@ -33,7 +33,11 @@ impl GroupCoordinator {
                 g.remove_offset(&topic, partition);
                 out.record(GroupRecord::offset_tombstone(&g.id, &topic, partition));
             }
-            if g.phase == Phase::Empty && g.offsets.is_empty() && g.pending_members.is_empty() {
+            if g.phase == Phase::Empty
+                && g.offsets.is_empty()
+                && g.pending_members.is_empty()
+                && !g.has_members()
+            {
                 dead.push(g.id.clone());
             }
         }

@@ -62,6 +62,7 @@ impl GroupCoordinator {
         let mut env = Env { config, now, out };
         for g in groups.values_mut() {
             fire_group(g, &mut env);
+            super::consumer_timers::fire_consumer_timers(g, now);
         }
     }
 }

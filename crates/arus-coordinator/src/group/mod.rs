@@ -8,6 +8,8 @@ mod subscription;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::consumer_group::ConsumerGroup;
+
 pub(crate) use member::{Member, Parked, Protocol};
 pub(crate) use offsets::CommittedOffset;
 pub use state::GroupState;
@@ -42,6 +44,9 @@ pub(crate) struct Group {
     pub(crate) subscribed_topics: Option<BTreeSet<String>>,
     /// topic → partition → committed offset.
     pub(crate) offsets: BTreeMap<String, BTreeMap<i32, CommittedOffset>>,
+    /// `Some` for a KIP-848 consumer group: its members live there and the
+    /// classic fields above stay those of an empty group.
+    pub(crate) consumer: Option<ConsumerGroup>,
     next_seq: u64,
 }
 
@@ -63,6 +68,7 @@ impl Group {
             state_timestamp: None,
             subscribed_topics: None,
             offsets: BTreeMap::new(),
+            consumer: None,
             next_seq: 0,
         }
     }
@@ -89,6 +95,16 @@ impl Group {
             && self.offsets.is_empty()
             && self.generation == 0
             && self.protocol_type.is_none()
+            && self.consumer.is_none()
+    }
+
+    /// True if the group has members of either protocol.
+    pub(crate) fn has_members(&self) -> bool {
+        !self.members.is_empty()
+            || self
+                .consumer
+                .as_ref()
+                .is_some_and(|c| !c.members.is_empty())
     }
 
     /// Members in join order.

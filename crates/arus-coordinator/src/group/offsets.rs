@@ -46,6 +46,10 @@ enum ExpiryBase {
 
 impl Group {
     fn expiry_base(&self) -> Option<ExpiryBase> {
+        if self.consumer.is_some() {
+            // Kafka's ConsumerGroup: always measured from the commit.
+            return Some(ExpiryBase::Commit);
+        }
         match (&self.protocol_type, self.phase) {
             (None, _) => Some(ExpiryBase::Commit),
             (Some(_), Phase::Empty) => Some(ExpiryBase::GroupEmptied(self.state_timestamp)),
@@ -70,7 +74,7 @@ impl Group {
         let mut out = Vec::new();
         for (topic, partitions) in &self.offsets {
             if matches!(base, ExpiryBase::Commit)
-                && self.protocol_type.is_some()
+                && (self.protocol_type.is_some() || self.consumer.is_some())
                 && self.is_subscribed_to(topic)
             {
                 continue;

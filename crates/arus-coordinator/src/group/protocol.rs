@@ -76,8 +76,12 @@ impl Group {
     }
 
     /// True if the group may be consuming `topic`: unknown subscriptions
-    /// count as subscribed, an empty group subscribes to nothing.
+    /// count as subscribed, an empty group subscribes to nothing; a consumer
+    /// group's members say what they subscribe to.
     pub(crate) fn is_subscribed_to(&self, topic: &str) -> bool {
+        if let Some(c) = &self.consumer {
+            return c.is_subscribed_to(topic);
+        }
         if self.phase == Phase::Empty {
             return false;
         }

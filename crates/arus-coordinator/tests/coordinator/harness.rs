@@ -135,6 +135,8 @@ impl H {
                 Response::ListGroups(x) => x.encode(&mut buf, v),
                 Response::DescribeGroups(x) => x.encode(&mut buf, v),
                 Response::DeleteGroups(x) => x.encode(&mut buf, v),
+                Response::ConsumerGroupHeartbeat(x) => x.encode(&mut buf, v),
+                Response::ConsumerGroupDescribe(x) => x.encode(&mut buf, v),
             };
             assert!(res.is_ok(), "{r:?} does not encode at v{v}: {res:?}");
         }

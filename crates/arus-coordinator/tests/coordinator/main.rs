@@ -1,6 +1,9 @@
 //! Coordinator scenarios driven with explicit time.
 
 mod admin;
+mod consumer;
+mod consumer_admin;
+mod consumer_harness;
 mod harness;
 mod join_sync;
 mod leave;
