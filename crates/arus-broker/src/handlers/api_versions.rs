@@ -34,6 +34,8 @@ const IMPLEMENTED: &[ApiKey] = &[
     ApiKey::IncrementalAlterConfigs,
     ApiKey::OffsetDelete,
     ApiKey::DescribeCluster,
+    ApiKey::ConsumerGroupHeartbeat,
+    ApiKey::ConsumerGroupDescribe,
 ];
 
 /// The advertised version range of an API, or None if Arus does not implement it.
@@ -77,6 +79,12 @@ fn codec_versions(key: ApiKey) -> VersionRange {
             both::<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>()
         }
         ApiKey::DescribeCluster => both::<DescribeClusterRequest, DescribeClusterResponse>(),
+        ApiKey::ConsumerGroupHeartbeat => {
+            both::<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse>()
+        }
+        ApiKey::ConsumerGroupDescribe => {
+            both::<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse>()
+        }
         _ => VersionRange { min: 0, max: -1 },
     };
     codecs
@@ -136,10 +144,18 @@ mod tests {
             keys,
             vec![
                 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 32, 33, 35, 37,
-                42, 44, 47, 60
+                42, 44, 47, 60, 68, 69
             ]
         );
-        assert!(supported(ApiKey::ConsumerGroupHeartbeat).is_none());
+        assert_eq!(
+            supported(ApiKey::ConsumerGroupHeartbeat),
+            Some(VersionRange { min: 0, max: 1 })
+        );
+        assert_eq!(
+            supported(ApiKey::ConsumerGroupDescribe),
+            Some(VersionRange { min: 0, max: 1 })
+        );
+        assert!(supported(ApiKey::ShareGroupHeartbeat).is_none());
         assert_eq!(
             supported(ApiKey::OffsetCommit),
             Some(VersionRange { min: 2, max: 9 })
