@@ -1140,3 +1140,450 @@ pub fn parse_fetch_v4(body: &[u8]) -> Vec<FetchedPartition> {
     assert_eq!(d.remaining(), 0, "trailing bytes in Fetch v4 response");
     out
 }
+
+// ---------------------------------------------------------------------------------------------
+// Consumer groups: group consumers, group listings, and the classic group protocol by hand.
+// ---------------------------------------------------------------------------------------------
+
+/// Settings every group consumer in the tests starts from: earliest reset, no EOF events,
+/// short heartbeats (rebalances are noticed within half a second) and a poll interval that
+/// bounds how long a broker may wait for a member to rejoin.
+pub const GROUP_CONSUMER_DEFAULTS: &[(&str, &str)] = &[
+    ("auto.offset.reset", "earliest"),
+    ("enable.partition.eof", "false"),
+    ("heartbeat.interval.ms", "500"),
+    ("session.timeout.ms", "6000"),
+    ("max.poll.interval.ms", "60000"),
+];
+
+impl TestBroker {
+    /// A consumer in `group` (for `subscribe()` use) with [`GROUP_CONSUMER_DEFAULTS`], auto
+    /// commit off, then `extra` on top.
+    pub fn group_consumer(&self, group: &str, extra: &[(&str, &str)]) -> BaseConsumer {
+        self.group_consumer_with_context(group, extra, rdkafka::consumer::DefaultConsumerContext)
+    }
+
+    /// [`TestBroker::group_consumer`] with a consumer context (rebalance callbacks).
+    pub fn group_consumer_with_context<C: rdkafka::consumer::ConsumerContext>(
+        &self,
+        group: &str,
+        extra: &[(&str, &str)],
+        context: C,
+    ) -> BaseConsumer<C> {
+        let mut c = self.client_config();
+        c.set("group.id", group).set("enable.auto.commit", "false");
+        for (k, v) in GROUP_CONSUMER_DEFAULTS.iter().chain(extra) {
+            c.set(*k, *v);
+        }
+        c.create_with_context(context)
+            .expect("create group consumer")
+    }
+}
+
+/// One member of a group as DescribeGroups reports it, detached from the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMember {
+    pub member_id: String,
+    pub client_id: String,
+    pub client_host: String,
+    /// The member's assignment decoded as a consumer-protocol assignment: topic → partitions
+    /// (sorted). Empty when the member has none.
+    pub assignment: Vec<(String, Vec<i32>)>,
+}
+
+/// One group as ListGroups + DescribeGroups report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupDescription {
+    pub name: String,
+    pub state: String,
+    pub protocol_type: String,
+    pub protocol: String,
+    pub members: Vec<GroupMember>,
+}
+
+/// The groups the broker lists (librdkafka's `rd_kafka_list_groups`: ListGroups, then
+/// DescribeGroups of each), or just `group` if given. Members are sorted by client id.
+pub fn describe_groups(broker: &TestBroker, group: Option<&str>) -> Vec<GroupDescription> {
+    let client = broker.consumer();
+    let list = client
+        .fetch_group_list(group, CLIENT_TIMEOUT)
+        .unwrap_or_else(|e| panic!("list groups ({group:?}): {e}\n{}", broker.stderr_tail(8000)));
+    let mut out: Vec<GroupDescription> = list
+        .groups()
+        .iter()
+        .map(|g| {
+            let mut members: Vec<GroupMember> = g
+                .members()
+                .iter()
+                .map(|m| GroupMember {
+                    member_id: m.id().to_string(),
+                    client_id: m.client_id().to_string(),
+                    client_host: m.client_host().to_string(),
+                    assignment: m
+                        .assignment()
+                        .filter(|a| !a.is_empty())
+                        .map(decode_consumer_assignment)
+                        .unwrap_or_default(),
+                })
+                .collect();
+            members.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+            GroupDescription {
+                name: g.name().to_string(),
+                state: g.state().to_string(),
+                protocol_type: g.protocol_type().to_string(),
+                protocol: g.protocol().to_string(),
+                members,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// The one description of `group` (panics if the broker lists it more than once).
+pub fn describe_group(broker: &TestBroker, group: &str) -> Option<GroupDescription> {
+    let mut all = describe_groups(broker, Some(group));
+    all.retain(|g| g.name == group);
+    assert!(all.len() <= 1, "group {group} listed twice: {all:?}");
+    all.pop()
+}
+
+/// Decodes a ConsumerProtocolAssignment (any version: they all start with the same fields):
+/// topic → sorted partitions.
+pub fn decode_consumer_assignment(bytes: &[u8]) -> Vec<(String, Vec<i32>)> {
+    let mut d = Dec::new(bytes);
+    let _version = d.i16();
+    let topics = d.i32();
+    let mut out = Vec::new();
+    for _ in 0..topics.max(0) {
+        let topic = d.string();
+        let n = d.i32();
+        let mut parts: Vec<i32> = (0..n.max(0)).map(|_| d.i32()).collect();
+        parts.sort();
+        out.push((topic, parts));
+    }
+    out.sort();
+    out
+}
+
+/// Encodes a ConsumerProtocolAssignment v0 (what a leader sends for each member in SyncGroup).
+pub fn encode_consumer_assignment(topics: &[(&str, &[i32])]) -> Vec<u8> {
+    let mut e = Enc::new();
+    e.i16(0).i32(topics.len() as i32);
+    for (t, parts) in topics {
+        e.string(t).i32(parts.len() as i32);
+        for p in *parts {
+            e.i32(*p);
+        }
+    }
+    e.bytes(&[]); // user data
+    e.0
+}
+
+/// Encodes a ConsumerProtocolSubscription v0 (JoinGroup protocol metadata).
+pub fn encode_consumer_subscription(topics: &[&str]) -> Vec<u8> {
+    let mut e = Enc::new();
+    e.i16(0).i32(topics.len() as i32);
+    for t in topics {
+        e.string(t);
+    }
+    e.bytes(&[]); // user data
+    e.0
+}
+
+/// Kafka error codes the group tests look for.
+pub mod kafka_error {
+    pub const NONE: i16 = 0;
+    pub const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
+    pub const COORDINATOR_NOT_AVAILABLE: i16 = 15;
+    pub const ILLEGAL_GENERATION: i16 = 22;
+    pub const INCONSISTENT_GROUP_PROTOCOL: i16 = 23;
+    pub const INVALID_GROUP_ID: i16 = 24;
+    pub const UNKNOWN_MEMBER_ID: i16 = 25;
+    pub const INVALID_SESSION_TIMEOUT: i16 = 26;
+    pub const REBALANCE_IN_PROGRESS: i16 = 27;
+    pub const NON_EMPTY_GROUP: i16 = 68;
+    pub const GROUP_ID_NOT_FOUND: i16 = 69;
+    pub const MEMBER_ID_REQUIRED: i16 = 79;
+    pub const GROUP_SUBSCRIBED_TO_TOPIC: i16 = 86;
+}
+
+/// A JoinGroup v5 response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinGroupResponse {
+    pub error: i16,
+    pub generation: i32,
+    pub protocol_name: String,
+    pub leader: String,
+    pub member_id: String,
+    /// (member id, protocol metadata) of every member; only the leader gets them.
+    pub members: Vec<(String, Vec<u8>)>,
+}
+
+/// The classic group protocol spoken by hand over one connection, with non-flexible request
+/// versions every Kafka 4 broker still accepts: JoinGroup v5, SyncGroup v3, Heartbeat v3,
+/// LeaveGroup v3, OffsetCommit v5, OffsetFetch v5, OffsetDelete v0, DeleteGroups v1.
+impl RawConn {
+    /// JoinGroup v5 with the "consumer" protocol type and one "range" protocol subscribed to
+    /// `topics`.
+    pub fn join_group(
+        &mut self,
+        group: &str,
+        member_id: &str,
+        session_timeout_ms: i32,
+        topics: &[&str],
+    ) -> JoinGroupResponse {
+        let mut b = Enc::new();
+        b.string(group)
+            .i32(session_timeout_ms)
+            .i32(session_timeout_ms) // rebalance timeout
+            .string(member_id)
+            .null_string() // group instance id
+            .string("consumer")
+            .i32(1)
+            .string("range")
+            .bytes(&encode_consumer_subscription(topics));
+        let c = self.send_v1(11, 5, &b.0);
+        let body = self.read_response(c);
+        let mut d = Dec::new(&body);
+        let _throttle = d.i32();
+        let error = d.i16();
+        let generation = d.i32();
+        let protocol_name = d.string();
+        let leader = d.string();
+        let member_id = d.string();
+        let n = d.i32();
+        let mut members = Vec::new();
+        for _ in 0..n.max(0) {
+            let id = d.string();
+            let instance = d.i16();
+            assert!(
+                instance < 0,
+                "unexpected group instance id in JoinGroup response"
+            );
+            let meta = d.nullable_bytes().unwrap_or_default().to_vec();
+            members.push((id, meta));
+        }
+        assert_eq!(d.remaining(), 0, "trailing bytes in JoinGroup v5 response");
+        JoinGroupResponse {
+            error,
+            generation,
+            protocol_name,
+            leader,
+            member_id,
+            members,
+        }
+    }
+
+    /// SyncGroup v3: returns (error code, assignment bytes).
+    pub fn sync_group(
+        &mut self,
+        group: &str,
+        generation: i32,
+        member_id: &str,
+        assignments: &[(&str, Vec<u8>)],
+    ) -> (i16, Vec<u8>) {
+        let mut b = Enc::new();
+        b.string(group)
+            .i32(generation)
+            .string(member_id)
+            .null_string()
+            .i32(assignments.len() as i32);
+        for (m, a) in assignments {
+            b.string(m).bytes(a);
+        }
+        let c = self.send_v1(14, 3, &b.0);
+        let body = self.read_response(c);
+        let mut d = Dec::new(&body);
+        let _throttle = d.i32();
+        let error = d.i16();
+        let assignment = d.nullable_bytes().unwrap_or_default().to_vec();
+        assert_eq!(d.remaining(), 0, "trailing bytes in SyncGroup v3 response");
+        (error, assignment)
+    }
+
+    /// Heartbeat v3: the error code.
+    pub fn heartbeat(&mut self, group: &str, generation: i32, member_id: &str) -> i16 {
+        let mut b = Enc::new();
+        b.string(group)
+            .i32(generation)
+            .string(member_id)
+            .null_string();
+        let c = self.send_v1(12, 3, &b.0);
+        let body = self.read_response(c);
+        let mut d = Dec::new(&body);
+        let _throttle = d.i32();
+        let error = d.i16();
+        assert_eq!(d.remaining(), 0, "trailing bytes in Heartbeat v3 response");
+        error
+    }
+
+    /// LeaveGroup v3 for one member: (top-level error, member error).
+    pub fn leave_group(&mut self, group: &str, member_id: &str) -> (i16, Option<i16>) {
+        let mut b = Enc::new();
+        b.string(group).i32(1).string(member_id).null_string();
+        let c = self.send_v1(13, 3, &b.0);
+        let body = self.read_response(c);
+        let mut d = Dec::new(&body);
+        let _throttle = d.i32();
+        let error = d.i16();
+        let n = d.i32();
+        let mut member_error = None;
+        for _ in 0..n.max(0) {
+            let _id = d.string();
+            let _instance = d.i16();
+            member_error = Some(d.i16());
+        }
+        assert_eq!(d.remaining(), 0, "trailing bytes in LeaveGroup v3 response");
+        (error, member_error)
+    }
+
+    /// OffsetCommit v5 of (partition, offset, metadata) for one topic: per-partition error
+    /// codes, in request order.
+    pub fn offset_commit(
+        &mut self,
+        group: &str,
+        generation: i32,
+        member_id: &str,
+        topic: &str,
+        offsets: &[(i32, i64, &str)],
+    ) -> Vec<(i32, i16)> {
+        let mut b = Enc::new();
+        b.string(group)
+            .i32(generation)
+            .string(member_id)
+            .i32(1)
+            .string(topic)
+            .i32(offsets.len() as i32);
+        for (p, o, m) in offsets {
+            b.i32(*p).i64(*o).string(m);
+        }
+        let c = self.send_v1(8, 5, &b.0);
+        let body = self.read_response(c);
+        let mut d = Dec::new(&body);
+        let _throttle = d.i32();
+        let mut out = Vec::new();
+        let topics = d.i32();
+        for _ in 0..topics.max(0) {
+            let name = d.string();
+            assert_eq!(name, topic, "OffsetCommit response topic");
+            let n = d.i32();
+            for _ in 0..n.max(0) {
+                let p = d.i32();
+                out.push((p, d.i16()));
+            }
+        }
+        assert_eq!(
+            d.remaining(),
+            0,
+            "trailing bytes in OffsetCommit v5 response"
+        );
+        out
+    }
+
+    /// OffsetFetch v5 of some partitions of one topic: (top-level error, [(partition, offset,
+    /// metadata, error)]).
+    pub fn offset_fetch(
+        &mut self,
+        group: &str,
+        topic: &str,
+        partitions: &[i32],
+    ) -> (i16, Vec<(i32, i64, Option<String>, i16)>) {
+        let mut b = Enc::new();
+        b.string(group)
+            .i32(1)
+            .string(topic)
+            .i32(partitions.len() as i32);
+        for p in partitions {
+            b.i32(*p);
+        }
+        let c = self.send_v1(9, 5, &b.0);
+        let body = self.read_response(c);
+        let mut d = Dec::new(&body);
+        let _throttle = d.i32();
+        let mut out = Vec::new();
+        let topics = d.i32();
+        for _ in 0..topics.max(0) {
+            let name = d.string();
+            assert_eq!(name, topic, "OffsetFetch response topic");
+            let n = d.i32();
+            for _ in 0..n.max(0) {
+                let p = d.i32();
+                let offset = d.i64();
+                let _leader_epoch = d.i32();
+                let metadata = match d.i16() {
+                    n if n < 0 => None,
+                    n => Some(String::from_utf8_lossy(d.take(n as usize)).into_owned()),
+                };
+                out.push((p, offset, metadata, d.i16()));
+            }
+        }
+        let error = d.i16();
+        assert_eq!(
+            d.remaining(),
+            0,
+            "trailing bytes in OffsetFetch v5 response"
+        );
+        (error, out)
+    }
+
+    /// OffsetDelete v0 of some partitions of one topic: (top-level error, [(partition,
+    /// error)]).
+    pub fn offset_delete(
+        &mut self,
+        group: &str,
+        topic: &str,
+        partitions: &[i32],
+    ) -> (i16, Vec<(i32, i16)>) {
+        let mut b = Enc::new();
+        b.string(group)
+            .i32(1)
+            .string(topic)
+            .i32(partitions.len() as i32);
+        for p in partitions {
+            b.i32(*p);
+        }
+        let c = self.send_v1(47, 0, &b.0);
+        let body = self.read_response(c);
+        let mut d = Dec::new(&body);
+        let error = d.i16();
+        let _throttle = d.i32();
+        let mut out = Vec::new();
+        let topics = d.i32();
+        for _ in 0..topics.max(0) {
+            let _name = d.string();
+            let n = d.i32();
+            for _ in 0..n.max(0) {
+                let p = d.i32();
+                out.push((p, d.i16()));
+            }
+        }
+        assert_eq!(
+            d.remaining(),
+            0,
+            "trailing bytes in OffsetDelete v0 response"
+        );
+        (error, out)
+    }
+
+    /// DeleteGroups v1: (group, error) per group.
+    pub fn delete_groups(&mut self, groups: &[&str]) -> Vec<(String, i16)> {
+        let mut b = Enc::new();
+        b.i32(groups.len() as i32);
+        for g in groups {
+            b.string(g);
+        }
+        let c = self.send_v1(42, 1, &b.0);
+        let body = self.read_response(c);
+        let mut d = Dec::new(&body);
+        let _throttle = d.i32();
+        let n = d.i32();
+        let out = (0..n.max(0)).map(|_| (d.string(), d.i16())).collect();
+        assert_eq!(
+            d.remaining(),
+            0,
+            "trailing bytes in DeleteGroups v1 response"
+        );
+        out
+    }
+}
