@@ -118,10 +118,7 @@ impl Groups {
         };
         self.deliver(output);
         self.deadline_changed.notify_one();
-        match rx.await {
-            Ok(response) => Some(response),
-            Err(_) => None,
-        }
+        rx.await.ok()
     }
 
     /// Runs a coordinator change that answers no request (e.g. forgetting the offsets of a
