@@ -49,8 +49,10 @@ impl Groups {
             offsets_retention_check_interval_ms: config.offsets_retention_check_interval_ms(),
             offset_metadata_max_bytes: usize::try_from(config.offset_metadata_max_bytes())
                 .unwrap_or(4096),
-            // group.consumer.* are not broker settings here yet: Kafka's defaults.
-            ..CoordinatorConfig::default()
+            consumer_heartbeat_interval_ms: config.group_consumer_heartbeat_interval_ms(),
+            consumer_session_timeout_ms: config.group_consumer_session_timeout_ms(),
+            consumer_max_size: usize::try_from(config.group_consumer_max_size())
+                .unwrap_or(usize::MAX),
         });
         Groups {
             coordinator: Mutex::new(coordinator),

@@ -225,6 +225,30 @@ static BROKER_CONFIGS: &[BrokerConfigKey] = &[
         "Maximum number of bytes returned for a fetch request.",
     ),
     cfg(
+        "group.consumer.heartbeat.interval.ms",
+        Int,
+        Some("5000"),
+        Validator::AtLeast(1),
+        ReadOnly,
+        "How often members of KIP-848 consumer groups heartbeat.",
+    ),
+    cfg(
+        "group.consumer.max.size",
+        Int,
+        Some(INT_MAX),
+        Validator::AtLeast(1),
+        ReadOnly,
+        "Maximum number of members of a KIP-848 consumer group.",
+    ),
+    cfg(
+        "group.consumer.session.timeout.ms",
+        Int,
+        Some("45000"),
+        Validator::AtLeast(1),
+        ReadOnly,
+        "How long a KIP-848 consumer group member may go without a heartbeat.",
+    ),
+    cfg(
         "group.initial.rebalance.delay.ms",
         Int,
         Some("3000"),
@@ -819,14 +843,11 @@ static KAFKA_ONLY_CONFIGS: &[&str] = &[
     "early.start.listeners",
     "fetch.purgatory.purge.interval.requests",
     "group.consumer.assignors",
-    "group.consumer.heartbeat.interval.ms",
     "group.consumer.max.heartbeat.interval.ms",
     "group.consumer.max.session.timeout.ms",
-    "group.consumer.max.size",
     "group.consumer.migration.policy",
     "group.consumer.min.heartbeat.interval.ms",
     "group.consumer.min.session.timeout.ms",
-    "group.consumer.session.timeout.ms",
     "group.coordinator.append.linger.ms",
     "group.coordinator.rebalance.protocols",
     "group.coordinator.threads",
@@ -2109,6 +2130,21 @@ impl BrokerConfig {
     /// `group.max.size`.
     pub fn group_max_size(&self) -> i32 {
         self.int("group.max.size")
+    }
+
+    /// `group.consumer.heartbeat.interval.ms` (KIP-848 groups).
+    pub fn group_consumer_heartbeat_interval_ms(&self) -> i32 {
+        self.int("group.consumer.heartbeat.interval.ms")
+    }
+
+    /// `group.consumer.session.timeout.ms` (KIP-848 groups).
+    pub fn group_consumer_session_timeout_ms(&self) -> i32 {
+        self.int("group.consumer.session.timeout.ms")
+    }
+
+    /// `group.consumer.max.size` (KIP-848 groups).
+    pub fn group_consumer_max_size(&self) -> i32 {
+        self.int("group.consumer.max.size")
     }
 
     /// `transaction.state.log.replication.factor`; Arus default 1.
