@@ -1251,6 +1251,171 @@ fn assigned_consumers_commit_without_joining() {
     assert!(poll_for(&sub, Duration::from_millis(1000)).is_empty());
 }
 
+/// Waits until every record of `expected` was consumed by some member.
+fn wait_consumed(journal: &Journal, expected: &BTreeSet<(i32, i64, String)>, broker: &TestBroker) {
+    let deadline = Instant::now() + Duration::from_secs(45);
+    loop {
+        let events = journal.events();
+        let got = consumed(&events);
+        let missing: Vec<_> = expected.iter().filter(|r| !got.contains_key(*r)).collect();
+        if missing.is_empty() {
+            return;
+        }
+        if Instant::now() >= deadline {
+            panic!(
+                "{} records never consumed (first: {:?})\nerrors: {:?}\nevents:\n{}\n{}",
+                missing.len(),
+                missing.iter().take(10).collect::<Vec<_>>(),
+                errors_seen(&events),
+                journal_dump(&events),
+                broker.stderr_tail(6000)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn members_keep_consuming_across_broker_restart() {
+    let mut broker = TestBroker::start_with(GROUP_BROKER);
+    let topic = "survivors";
+    let group = "survivor-group";
+    broker.create_topic(topic, 2, &[]);
+    let journal = Journal::default();
+    let config = |name: &str| member_config(&broker.bootstrap(), group, name, "range");
+    let mut a = Member::spawn(config("member-a"), "member-a", topic, &journal);
+    let mut b = Member::spawn(config("member-b"), "member-b", topic, &journal);
+    let is_split = |o: &BTreeMap<String, BTreeSet<i32>>| {
+        o.len() == 2 && o.values().all(|s| s.len() == 1) && partitions_owned(o) == [0, 1]
+    };
+    wait_for_assignment(&broker, &journal, group, topic, "two members", is_split);
+
+    let before = Stream::start(&broker, topic);
+    before.wait_more(60);
+    let before: BTreeSet<(i32, i64, String)> = before.finish().into_iter().collect();
+    wait_consumed(&journal, &before, &broker);
+    // Auto commits run every 200 ms; let the last one land.
+    std::thread::sleep(Duration::from_secs(1));
+
+    broker.stop();
+    broker.restart();
+
+    let after = Stream::start(&broker, topic);
+    after.wait_more(60);
+    let after: BTreeSet<(i32, i64, String)> = after.finish().into_iter().collect();
+    wait_consumed(&journal, &after, &broker);
+    wait_for_assignment(
+        &broker,
+        &journal,
+        group,
+        topic,
+        "the group after the restart",
+        is_split,
+    );
+    let hw: Vec<i64> = (0..2).map(|p| watermarks(&broker, topic, p).1).collect();
+    a.close();
+    b.close();
+
+    let events = journal.events();
+    let got = consumed(&events);
+    let all: BTreeSet<_> = before.union(&after).cloned().collect();
+    assert_eq!(
+        got.keys().cloned().collect::<BTreeSet<_>>(),
+        all,
+        "records consumed = records produced"
+    );
+    // What was committed before the restart is not delivered again after it.
+    let again: Vec<_> = before.iter().filter(|r| got[*r] > 1).collect();
+    assert!(
+        again.is_empty(),
+        "records committed before the restart were delivered again: {:?}\nevents:\n{}",
+        again.iter().take(10).collect::<Vec<_>>(),
+        journal_dump(&events)
+    );
+    assert_eq!(
+        committed(&broker, group, topic, 2)
+            .into_iter()
+            .map(|(p, o, _)| (p, o))
+            .collect::<Vec<_>>(),
+        vec![(0, Offset::Offset(hw[0])), (1, Offset::Offset(hw[1]))]
+    );
+}
+
+/// KIP-345: a static member (group.instance.id) that closes (no LeaveGroup) and comes back
+/// within its session timeout gets its partitions back, and the other member sees no
+/// rebalance. Done for both members in turn (the first to join leads the group).
+#[test]
+fn static_members_rejoin_without_rebalance() {
+    let broker = TestBroker::start_with(GROUP_BROKER);
+    let topic = "static";
+    let group = "static-group";
+    broker.create_topic(topic, 4, &[]);
+    let journal = Journal::default();
+    let spawn = |name: &str| {
+        let mut c = member_config(&broker.bootstrap(), group, name, "range");
+        c.set("group.instance.id", format!("instance-{name}"));
+        Member::spawn(c, name, topic, &journal)
+    };
+    let mut members = BTreeMap::new();
+    members.insert("static-1", spawn("static-1"));
+    wait_for_assignment(&broker, &journal, group, topic, "the first member", |o| {
+        o.len() == 1
+    });
+    members.insert("static-2", spawn("static-2"));
+    let split = wait_for_assignment(&broker, &journal, group, topic, "two members", |o| {
+        o.len() == 2 && o.values().all(|s| s.len() == 2) && partitions_owned(o) == [0, 1, 2, 3]
+    });
+    let member_ids = |broker: &TestBroker| -> BTreeMap<String, String> {
+        describe_group(broker, group)
+            .expect("static group described")
+            .members
+            .into_iter()
+            .map(|m| (m.client_id, m.member_id))
+            .collect()
+    };
+    let mut ids = member_ids(&broker);
+
+    for (bouncing, other) in [("static-1", "static-2"), ("static-2", "static-1")] {
+        let other_events = |events: &[Event]| {
+            events
+                .iter()
+                .filter(|e| e.member == other && !matches!(e.what, What::Consumed { .. }))
+                .count()
+        };
+        let other_before = other_events(&journal.events());
+        members.get_mut(bouncing).unwrap().close();
+        // Still a member of the group: static members do not leave on close.
+        let d = describe_group(&broker, group).unwrap();
+        assert_eq!(
+            (d.state.as_str(), d.members.len()),
+            ("Stable", 2),
+            "after {bouncing} closed: {d:?}"
+        );
+        members.insert(bouncing, spawn(bouncing));
+        let back = wait_for_assignment(&broker, &journal, group, topic, "the static rejoin", |o| {
+            o.get(bouncing) == split.get(bouncing) && o.get(other) == split.get(other)
+        });
+        assert_eq!(back, split, "assignment after {bouncing} came back");
+        let events = journal.events();
+        assert_eq!(
+            other_events(&events),
+            other_before,
+            "{other} saw a rebalance when {bouncing} came back:\n{}",
+            journal_dump(&events)
+        );
+        let now = member_ids(&broker);
+        assert_ne!(
+            now[bouncing], ids[bouncing],
+            "{bouncing} rejoined with a new member id"
+        );
+        assert_eq!(now[other], ids[other], "{other} kept its member id");
+        ids = now;
+    }
+    for m in members.values_mut() {
+        m.close();
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Admin: ListGroups, DescribeGroups, DeleteGroups.
 // ---------------------------------------------------------------------------------------------
@@ -1427,6 +1592,34 @@ fn group_requests_get_kafka_error_codes() {
 
     // Someone who is not a member cannot sync or heartbeat.
     let mut other = RawConn::connect(&broker);
+    let r = other.join_group(group, "who-is-this", 10_000, &[topic]);
+    assert_eq!(
+        r.error, UNKNOWN_MEMBER_ID,
+        "JoinGroup with an unknown member id: {r:?}"
+    );
+    // Joins whose protocols the group cannot use.
+    let r = other.join_group_with(
+        group,
+        "",
+        10_000,
+        "connect",
+        &[("range", subscription.clone())],
+    );
+    assert_eq!(
+        r.error, INCONSISTENT_GROUP_PROTOCOL,
+        "protocol type connect: {r:?}"
+    );
+    let r = other.join_group_with(
+        group,
+        "",
+        10_000,
+        "consumer",
+        &[("roundrobin", subscription.clone())],
+    );
+    assert_eq!(
+        r.error, INCONSISTENT_GROUP_PROTOCOL,
+        "protocol roundrobin: {r:?}"
+    );
     assert_eq!(
         other.sync_group(group, 1, "not-a-member", &[]).0,
         UNKNOWN_MEMBER_ID,
@@ -1475,6 +1668,14 @@ fn group_requests_get_kafka_error_codes() {
         conn.offset_fetch(group, topic, &[0]),
         (NONE, vec![(0, 5, Some("gen-1".into()), NONE)]),
         "OffsetFetch after the stale commit"
+    );
+    assert_eq!(
+        conn.offset_fetch_all(group),
+        (
+            NONE,
+            vec![(topic.to_string(), 0, 5, Some("gen-1".into()), NONE)]
+        ),
+        "OffsetFetch of all topics"
     );
     // An unknown member's commit is refused too.
     assert_eq!(

@@ -1333,16 +1333,35 @@ impl RawConn {
         session_timeout_ms: i32,
         topics: &[&str],
     ) -> JoinGroupResponse {
+        self.join_group_with(
+            group,
+            member_id,
+            session_timeout_ms,
+            "consumer",
+            &[("range", encode_consumer_subscription(topics))],
+        )
+    }
+
+    /// JoinGroup v5 with any protocol type and (name, metadata) protocols.
+    pub fn join_group_with(
+        &mut self,
+        group: &str,
+        member_id: &str,
+        session_timeout_ms: i32,
+        protocol_type: &str,
+        protocols: &[(&str, Vec<u8>)],
+    ) -> JoinGroupResponse {
         let mut b = Enc::new();
         b.string(group)
             .i32(session_timeout_ms)
             .i32(session_timeout_ms) // rebalance timeout
             .string(member_id)
             .null_string() // group instance id
-            .string("consumer")
-            .i32(1)
-            .string("range")
-            .bytes(&encode_consumer_subscription(topics));
+            .string(protocol_type)
+            .i32(protocols.len() as i32);
+        for (name, metadata) in protocols {
+            b.string(name).bytes(metadata);
+        }
         let c = self.send_v1(11, 5, &b.0);
         let body = self.read_response(c);
         let mut d = Dec::new(&body);
@@ -1497,7 +1516,36 @@ impl RawConn {
         for p in partitions {
             b.i32(*p);
         }
-        let c = self.send_v1(9, 5, &b.0);
+        let (error, all) = self.offset_fetch_request(&b.0);
+        for (t, ..) in &all {
+            assert_eq!(t, topic, "OffsetFetch response topic");
+        }
+        (
+            error,
+            all.into_iter()
+                .map(|(_, p, o, m, e)| (p, o, m, e))
+                .collect(),
+        )
+    }
+
+    /// OffsetFetch v5 with a null topic list (every committed offset of the group): (top-level
+    /// error, [(topic, partition, offset, metadata, error)]) sorted by topic and partition.
+    pub fn offset_fetch_all(
+        &mut self,
+        group: &str,
+    ) -> (i16, Vec<(String, i32, i64, Option<String>, i16)>) {
+        let mut b = Enc::new();
+        b.string(group).i32(-1);
+        let (error, mut all) = self.offset_fetch_request(&b.0);
+        all.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        (error, all)
+    }
+
+    fn offset_fetch_request(
+        &mut self,
+        body: &[u8],
+    ) -> (i16, Vec<(String, i32, i64, Option<String>, i16)>) {
+        let c = self.send_v1(9, 5, body);
         let body = self.read_response(c);
         let mut d = Dec::new(&body);
         let _throttle = d.i32();
@@ -1505,7 +1553,6 @@ impl RawConn {
         let topics = d.i32();
         for _ in 0..topics.max(0) {
             let name = d.string();
-            assert_eq!(name, topic, "OffsetFetch response topic");
             let n = d.i32();
             for _ in 0..n.max(0) {
                 let p = d.i32();
@@ -1515,7 +1562,7 @@ impl RawConn {
                     n if n < 0 => None,
                     n => Some(String::from_utf8_lossy(d.take(n as usize)).into_owned()),
                 };
-                out.push((p, offset, metadata, d.i16()));
+                out.push((name.clone(), p, offset, metadata, d.i16()));
             }
         }
         let error = d.i16();
