@@ -1416,6 +1416,52 @@ fn static_members_rejoin_without_rebalance() {
     }
 }
 
+/// Kafka drops a group's offsets of a topic when the topic is deleted: a topic created again
+/// under the same name is read from the start, not from the old topic's commits.
+#[test]
+fn offsets_of_a_deleted_topic_are_dropped() {
+    let broker = TestBroker::start_with(GROUP_BROKER);
+    let topic = "recreated";
+    let group = "recreated-group";
+    two_partitions_of_ten(&broker, topic);
+    let c = broker.group_consumer(group, &[]);
+    c.commit(
+        &commit_tpl(topic, &[(0, 7, "old"), (1, 9, "old")]),
+        CommitMode::Sync,
+    )
+    .unwrap_or_else(|e| panic!("commit: {e}"));
+    drop(c);
+    assert_eq!(
+        committed(&broker, group, topic, 2)
+            .into_iter()
+            .map(|(p, o, _)| (p, o))
+            .collect::<Vec<_>>(),
+        vec![(0, Offset::Offset(7)), (1, Offset::Offset(9))]
+    );
+
+    let admin = broker.admin();
+    let r = block_on(admin.delete_topics(&[topic], &admin_opts())).expect("DeleteTopics");
+    assert_eq!(r, vec![Ok(topic.to_string())]);
+    let mut conn = RawConn::connect(&broker);
+    wait_until("the deleted topic's offsets to go", CLIENT_TIMEOUT, || {
+        conn.offset_fetch_all(group) == (NONE, vec![])
+    });
+
+    two_partitions_of_ten(&broker, topic);
+    let sub = broker.group_consumer(group, &[]);
+    sub.subscribe(&[topic]).unwrap();
+    let got = poll_n(&sub, 20, CLIENT_TIMEOUT);
+    let mut seen: Vec<(i32, i64)> = got.iter().map(|m| (m.partition, m.offset)).collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        (0..2)
+            .flat_map(|p| (0..10).map(move |o| (p, o)))
+            .collect::<Vec<_>>(),
+        "the new topic is read from its start"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Admin: ListGroups, DescribeGroups, DeleteGroups.
 // ---------------------------------------------------------------------------------------------
