@@ -1,44 +1,14 @@
 //! KIP-848 through the broker shell: assignments name the catalog's topic ids,
 //! and two members end up with two partitions each, revoke before assign.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+mod common;
 
 use kafka_protocol::messages::consumer_group_heartbeat_request::TopicPartitions;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
 
-use arus_broker::broker::{now_ms, Broker, Endpoint};
-use arus_broker::catalog::Catalog;
-use arus_broker::config::BrokerConfig;
+use arus_broker::broker::Broker;
 use arus_broker::groups::Caller;
-use arus_broker::producer_ids::ProducerIdAllocator;
-
-fn broker(dir: &std::path::Path) -> Arc<Broker> {
-    let config = BrokerConfig::from_pairs(vec![(
-        "log.dirs".to_string(),
-        dir.to_string_lossy().to_string(),
-    )])
-    .unwrap();
-    let config = Arc::new(config);
-    let catalog = Catalog::open(config.clone(), now_ms()).unwrap();
-    catalog
-        .create_topic("t", 4, BTreeMap::new(), now_ms())
-        .unwrap();
-    let ids = ProducerIdAllocator::open(&dir.join("arus-metadata")).unwrap();
-    let endpoints = vec![Endpoint {
-        listener: "PLAINTEXT".into(),
-        host: "127.0.0.1".into(),
-        port: 9092,
-    }];
-    Arc::new(Broker::new(
-        config,
-        catalog,
-        "cluster".into(),
-        endpoints,
-        ids,
-    ))
-}
 
 /// Sends one heartbeat; `owned` None means joining.
 async fn beat(
@@ -115,4 +85,8 @@ async fn two_members_share_four_partitions() {
     let got = partitions(&b, &broker).unwrap();
     assert_eq!(got.len(), 2);
     assert!(got.iter().all(|p| !kept.contains(p)));
+}
+
+fn broker(dir: &std::path::Path) -> std::sync::Arc<arus_broker::broker::Broker> {
+    common::broker(dir, &[], &[("t", 4)])
 }

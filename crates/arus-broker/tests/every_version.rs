@@ -2,48 +2,15 @@
 //! encodes and decodes at that version. This catches fields set on versions that lack them,
 //! which the protocol crate refuses to encode (and which would otherwise close connections).
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 
-use arus_broker::broker::{now_ms, Broker, Endpoint};
-use arus_broker::catalog::Catalog;
-use arus_broker::config::BrokerConfig;
 use arus_broker::dispatch::{handle, ConnectionContext, Reply};
-use arus_broker::producer_ids::ProducerIdAllocator;
-
-fn broker(dir: &std::path::Path) -> Arc<Broker> {
-    let config = BrokerConfig::from_pairs(vec![
-        ("log.dirs".to_string(), dir.to_string_lossy().to_string()),
-        (
-            "group.initial.rebalance.delay.ms".to_string(),
-            "0".to_string(),
-        ),
-    ])
-    .unwrap();
-    let config = Arc::new(config);
-    let catalog = Catalog::open(config.clone(), now_ms()).unwrap();
-    catalog
-        .create_topic("t", 2, BTreeMap::new(), now_ms())
-        .unwrap();
-    let ids = ProducerIdAllocator::open(&dir.join("arus-metadata")).unwrap();
-    let endpoints = vec![Endpoint {
-        listener: "PLAINTEXT".into(),
-        host: "127.0.0.1".into(),
-        port: 9092,
-    }];
-    Arc::new(Broker::new(
-        config,
-        catalog,
-        "cluster".into(),
-        endpoints,
-        ids,
-    ))
-}
 
 fn name(s: &str) -> TopicName {
     TopicName(StrBytes::from_string(s.to_string()))
@@ -393,4 +360,12 @@ async fn groups_are_coordinated_here_transactions_not_yet() {
     assert_eq!(txn.coordinators.len(), 1);
     assert_eq!(txn.coordinators[0].key.as_str(), "tx");
     assert_eq!(txn.coordinators[0].error_code, 15);
+}
+
+fn broker(dir: &std::path::Path) -> std::sync::Arc<arus_broker::broker::Broker> {
+    common::broker(
+        dir,
+        &[("group.initial.rebalance.delay.ms", "0")],
+        &[("t", 2)],
+    )
 }

@@ -1,9 +1,9 @@
 //! Handlers driven in-process with exact expectations: validate-only topic creation, fetch
 //! size limits, incremental fetch sessions, timestamp lookups, log dir sizes, cluster info.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::*;
@@ -12,43 +12,8 @@ use kafka_protocol::records::{
     Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
 };
 
-use arus_broker::broker::{now_ms, Broker, Endpoint};
-use arus_broker::catalog::Catalog;
-use arus_broker::config::BrokerConfig;
-use arus_broker::dispatch::ConnectionContext;
+use arus_broker::broker::{now_ms, Broker};
 use arus_broker::handlers;
-use arus_broker::producer_ids::ProducerIdAllocator;
-
-fn broker(dir: &std::path::Path) -> Arc<Broker> {
-    let config = Arc::new(
-        BrokerConfig::from_pairs(vec![(
-            "log.dirs".to_string(),
-            dir.to_string_lossy().to_string(),
-        )])
-        .unwrap(),
-    );
-    let catalog = Catalog::open(config.clone(), now_ms()).unwrap();
-    let ids = ProducerIdAllocator::open(&dir.join("arus-metadata")).unwrap();
-    let endpoints = vec![Endpoint {
-        listener: "PLAINTEXT".into(),
-        host: "127.0.0.1".into(),
-        port: 9092,
-    }];
-    Arc::new(Broker::new(
-        config,
-        catalog,
-        "the-cluster".into(),
-        endpoints,
-        ids,
-    ))
-}
-
-fn ctx() -> ConnectionContext {
-    ConnectionContext {
-        peer: "127.0.0.1:1".parse::<SocketAddr>().unwrap(),
-        listener: "PLAINTEXT".into(),
-    }
-}
 
 fn name(s: &str) -> TopicName {
     TopicName(StrBytes::from_string(s.to_string()))
@@ -409,4 +374,12 @@ async fn clients_cannot_write_internal_topics() {
         0,
         "nothing written"
     );
+}
+
+fn broker(dir: &std::path::Path) -> std::sync::Arc<arus_broker::broker::Broker> {
+    common::broker(dir, &[], &[])
+}
+
+fn ctx() -> arus_broker::dispatch::ConnectionContext {
+    common::ctx()
 }
