@@ -94,9 +94,8 @@ impl Groups {
         Ok(())
     }
 
-    /// Runs one coordinator call for a request and waits for its answer. The records the
-    /// call produced are persisted (under the coordinator lock, so the log holds them in the
-    /// order the coordinator made them) before any answer is released.
+    /// Runs one coordinator call for a request and waits for its answer, which may come from
+    /// a later step (another member's request or a timer).
     pub async fn call(
         &self,
         broker: &Broker,
@@ -112,19 +111,14 @@ impl Groups {
             client_id: caller.client_id,
             client_host: caller.client_host,
         };
-        let output = {
-            let mut coordinator = self.coordinator();
-            let output = f(&mut coordinator, &ctx, now_ms());
-            self.persist(broker, &output);
-            output
-        };
-        self.deliver(output);
+        self.apply(broker, |c, now| f(c, &ctx, now));
         self.deadline_changed.notify_one();
         rx.await.ok()
     }
 
-    /// Runs a coordinator change that answers no request (e.g. forgetting the offsets of a
-    /// deleted topic), persisting its records.
+    /// Runs one coordinator step: persists the records it produced (under the coordinator
+    /// lock, so the log keeps the coordinator's order), then releases its answers. Also used
+    /// directly for changes no request waits on (e.g. forgetting a deleted topic's offsets).
     pub fn apply(&self, broker: &Broker, f: impl FnOnce(&mut GroupCoordinator, i64) -> Output) {
         let output = {
             let mut coordinator = self.coordinator();
@@ -191,7 +185,7 @@ impl Groups {
                     let next = groups.coordinator().next_deadline();
                     match next {
                         Some(deadline) => {
-                            Duration::from_millis((deadline - now_ms()).max(0) as u64)
+                            Duration::from_millis(deadline.saturating_sub(now_ms()).max(0) as u64)
                         }
                         None => Duration::from_secs(60),
                     }
@@ -200,13 +194,7 @@ impl Groups {
                     _ = tokio::time::sleep(wait) => {}
                     _ = groups.deadline_changed.notified() => continue,
                 }
-                let output = {
-                    let mut coordinator = groups.coordinator();
-                    let output = coordinator.tick(now_ms());
-                    groups.persist(&broker, &output);
-                    output
-                };
-                groups.deliver(output);
+                groups.apply(&broker, |c, now| c.tick(now));
             }
         });
     }
