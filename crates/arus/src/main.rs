@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod tools;
+
 #[derive(Parser)]
 #[command(
     name = "arus",
@@ -32,6 +34,12 @@ enum Command {
         #[arg(long = "override", value_name = "KEY=VALUE")]
         overrides: Vec<String>,
     },
+    /// Create, list, describe, alter and delete topics (like kafka-topics.sh).
+    Topics(tools::topics::TopicsArgs),
+    /// Write lines from stdin to a topic, one record per line (like kafka-console-producer.sh).
+    ConsoleProducer(tools::producer::ProducerArgs),
+    /// Print records of a topic to stdout (like kafka-console-consumer.sh).
+    ConsoleConsumer(tools::consumer::ConsumerArgs),
 }
 
 fn main() {
@@ -42,6 +50,9 @@ fn main() {
             config_positional,
             overrides,
         } => server(config.or(config_positional), overrides),
+        Command::Topics(args) => std::process::exit(tools::topics::run(args)),
+        Command::ConsoleProducer(args) => std::process::exit(tools::producer::run(args)),
+        Command::ConsoleConsumer(args) => std::process::exit(tools::consumer::run(args)),
     };
     if let Err(e) = result {
         eprintln!("arus: {e:#}");
