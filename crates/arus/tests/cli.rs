@@ -555,6 +555,38 @@ fn unreachable_broker_fails_fast_naming_the_address() {
     assert!(started.elapsed() < Duration::from_secs(20));
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert!(out.stderr.contains("127.0.0.1:1"), "{}", out.stderr);
+
+    // The producer and consumer give up the same way.
+    for args in [
+        &[
+            "console-producer",
+            "--topic",
+            "t",
+            "--bootstrap-server",
+            "127.0.0.1:1",
+        ][..],
+        &[
+            "console-consumer",
+            "--topic",
+            "t",
+            "--bootstrap-server",
+            "127.0.0.1:1",
+        ][..],
+    ] {
+        let started = Instant::now();
+        let out = arus(args, "x\n");
+        assert_eq!(out.code, 1, "{args:?}");
+        assert!(started.elapsed() < Duration::from_secs(20), "{args:?}");
+        assert!(
+            out.stderr
+                .lines()
+                .next()
+                .unwrap_or("")
+                .contains("127.0.0.1:1"),
+            "{}",
+            out.stderr
+        );
+    }
 }
 
 #[test]

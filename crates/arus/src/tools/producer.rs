@@ -149,6 +149,12 @@ fn execute(args: ProducerArgs) -> ToolResult<()> {
     let producer: FutureProducer = config
         .create()
         .map_err(|e| ToolError(format!("cannot create producer: {e}")))?;
+    // Fail within a bounded time, naming the address, when no broker answers (all-topics
+    // metadata, so nothing is auto-created by the check).
+    producer
+        .client()
+        .fetch_metadata(None, super::CONNECT_TIMEOUT)
+        .map_err(|_| super::unreachable(bootstrap))?;
     let rt = runtime();
     let interactive = unsafe { libc::isatty(0) } == 1;
     let prompt = || {
