@@ -4,7 +4,6 @@
 
 pub mod consumer;
 pub mod producer;
-pub mod regex;
 pub mod topics;
 
 use std::collections::HashMap;

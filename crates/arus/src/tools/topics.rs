@@ -12,7 +12,7 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::metadata::Metadata;
 
-use super::regex::Pattern;
+use regex::Regex;
 use super::{client_config, fail, runtime, ToolError, ToolResult, CONNECT_TIMEOUT};
 
 /// Prefix Kafka puts before every topic command failure.
@@ -135,7 +135,11 @@ fn is_internal(name: &str) -> bool {
 /// `--exclude-internal`.
 fn matching(metadata: &Metadata, args: &TopicsArgs) -> ToolResult<Vec<String>> {
     let pattern = match &args.topic {
-        Some(p) => Some(Pattern::new(p).map_err(ToolError)?),
+        // Kafka matches the whole topic name against a Java regex.
+        Some(p) => Some(
+            Regex::new(&format!("^(?:{p})$"))
+                .map_err(|e| ToolError(format!("invalid --topic pattern {p:?}: {e}")))?,
+        ),
         None => None,
     };
     let mut names: Vec<String> = metadata
@@ -144,7 +148,7 @@ fn matching(metadata: &Metadata, args: &TopicsArgs) -> ToolResult<Vec<String>> {
         .filter(|t| t.error().is_none())
         .map(|t| t.name().to_string())
         .filter(|n| !(args.exclude_internal && is_internal(n)))
-        .filter(|n| pattern.as_ref().is_none_or(|p| p.matches(n)))
+        .filter(|n| pattern.as_ref().is_none_or(|p| p.is_match(n)))
         .collect();
     names.sort();
     Ok(names)
