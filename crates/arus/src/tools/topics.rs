@@ -12,8 +12,8 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::metadata::Metadata;
 
-use regex::Regex;
 use super::{client_config, fail, runtime, ToolError, ToolResult, CONNECT_TIMEOUT};
+use regex::Regex;
 
 /// Prefix Kafka puts before every topic command failure.
 const ERR_PREFIX: &str = "Error while executing topic command : ";
