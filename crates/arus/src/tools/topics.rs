@@ -252,11 +252,7 @@ fn alter(
         let results = rt
             .block_on(admin.create_partitions([&np], &opts()))
             .map_err(|e| ToolError(e.to_string()))?;
-        for r in results {
-            if let Err((_, code)) = r {
-                return fail(describe_code(code));
-            }
-        }
+        first_error(results)?;
     }
     Ok(())
 }
@@ -275,12 +271,15 @@ fn delete(
     let results = rt
         .block_on(admin.delete_topics(&refs, &opts()))
         .map_err(|e| ToolError(e.to_string()))?;
-    for r in results {
-        if let Err((_, code)) = r {
-            return fail(describe_code(code));
-        }
+    first_error(results)
+}
+
+/// Fails with Kafka's wording for the first per-topic error of an admin call.
+fn first_error<T>(results: Vec<Result<T, (String, RDKafkaErrorCode)>>) -> ToolResult<()> {
+    match results.into_iter().find_map(Result::err) {
+        Some((_, code)) => fail(describe_code(code)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn describe(
