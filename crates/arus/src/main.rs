@@ -40,6 +40,23 @@ enum Command {
     ConsoleProducer(tools::producer::ProducerArgs),
     /// Print records of a topic to stdout (like kafka-console-consumer.sh).
     ConsoleConsumer(tools::consumer::ConsumerArgs),
+    /// List, describe and delete consumer groups; reset and delete their offsets
+    /// (like kafka-consumer-groups.sh).
+    ConsumerGroups(tools::groups::GroupsArgs),
+    /// Describe and alter topic and broker configs (like kafka-configs.sh).
+    Configs(tools::configs::ConfigsArgs),
+    /// Write Kafka's script names (kafka-topics.sh, ...) into DIR as wrappers around this
+    /// binary, for scripts that already call them.
+    InstallScripts {
+        /// The directory to write the wrappers into (created if missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Print a shell completion script: `arus completions bash > /etc/bash_completion.d/arus`.
+    Completions {
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() {
@@ -53,6 +70,14 @@ fn main() {
         Command::Topics(args) => std::process::exit(tools::topics::run(args)),
         Command::ConsoleProducer(args) => std::process::exit(tools::producer::run(args)),
         Command::ConsoleConsumer(args) => std::process::exit(tools::consumer::run(args)),
+        Command::ConsumerGroups(args) => std::process::exit(tools::groups::run(args)),
+        Command::Configs(args) => std::process::exit(tools::configs::run(args)),
+        Command::InstallScripts { dir } => tools::scripts::install(&dir),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "arus", &mut std::io::stdout());
+            Ok(())
+        }
     };
     if let Err(e) = result {
         eprintln!("arus: {e:#}");

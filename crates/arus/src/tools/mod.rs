@@ -1,10 +1,16 @@
 //! Kafka-style command-line tools (`arus topics`, `arus console-producer`,
-//! `arus console-consumer`): the same flags, defaults and output as Kafka's `bin/*.sh` scripts,
-//! built on librdkafka (rdkafka).
+//! `arus console-consumer`, `arus consumer-groups`, `arus configs`): the same flags, defaults
+//! and output as Kafka's `bin/*.sh` scripts. Topics and the console tools are built on
+//! librdkafka (rdkafka); consumer-groups and configs speak the protocol through [`wire`],
+//! because librdkafka wraps neither OffsetDelete nor IncrementalAlterConfigs with synonyms.
 
+pub mod configs;
 pub mod consumer;
+pub mod groups;
 pub mod producer;
+pub mod scripts;
 pub mod topics;
+pub mod wire;
 
 use std::collections::HashMap;
 use std::time::Duration;
