@@ -13,8 +13,8 @@ use std::time::Duration;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::error::ParseResponseErrorCode;
 use kafka_protocol::messages::{
-    ApiVersionsRequest, FindCoordinatorRequest, MetadataRequest, MetadataResponse,
-    RequestHeader, ResponseHeader,
+    ApiVersionsRequest, FindCoordinatorRequest, MetadataRequest, MetadataResponse, RequestHeader,
+    ResponseHeader,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
 
@@ -159,6 +159,19 @@ impl Conn {
     }
 }
 
+/// Checks a `--command-config` file asks for nothing this client cannot do: it speaks
+/// PLAINTEXT only, so SSL and SASL settings are refused rather than silently ignored.
+pub fn check_plaintext_only(path: &str) -> ToolResult<()> {
+    for (key, value) in super::load_properties_file(path)? {
+        if key == "security.protocol" && !value.eq_ignore_ascii_case("PLAINTEXT") {
+            return Err(ToolError(format!(
+                "security.protocol={value} in {path} is not supported by this tool (PLAINTEXT only)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Turns a Kafka error code into Kafka's message for it.
 pub fn check(code: i16, what: &str) -> ToolResult<()> {
     match code.err() {
@@ -175,7 +188,6 @@ pub fn describe(code: i16) -> String {
 /// Connections to a cluster: the bootstrap broker plus any broker a request must reach
 /// (partition leaders, group coordinators).
 pub struct Cluster {
-    bootstrap: String,
     conns: HashMap<String, Conn>,
     /// Node id → host:port, from the last Metadata answer.
     nodes: HashMap<i32, String>,
@@ -185,12 +197,15 @@ pub struct Cluster {
 impl Cluster {
     /// Connects to the first reachable bootstrap server; fails naming them all otherwise.
     pub fn connect(bootstrap: &str) -> ToolResult<Cluster> {
-        for addr in bootstrap.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        for addr in bootstrap
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
             if let Ok(conn) = Conn::open(addr) {
                 let mut conns = HashMap::new();
                 conns.insert(addr.to_string(), conn);
                 return Ok(Cluster {
-                    bootstrap: bootstrap.to_string(),
                     conns,
                     nodes: HashMap::new(),
                     first: addr.to_string(),
@@ -200,13 +215,11 @@ impl Cluster {
         Err(super::unreachable(bootstrap))
     }
 
-    pub fn bootstrap(&self) -> &str {
-        &self.bootstrap
-    }
-
     /// The bootstrap connection, for requests any broker can answer.
     pub fn any(&mut self) -> &mut Conn {
-        self.conns.get_mut(&self.first).expect("bootstrap connection")
+        self.conns
+            .get_mut(&self.first)
+            .expect("bootstrap connection")
     }
 
     fn at(&mut self, addr: String) -> ToolResult<&mut Conn> {
@@ -222,11 +235,10 @@ impl Cluster {
         if !self.nodes.contains_key(&node) {
             self.metadata(Some(&[]))?;
         }
-        let addr = self
-            .nodes
-            .get(&node)
-            .cloned()
-            .ok_or_else(|| ToolError(format!("broker {node} is not in the cluster metadata")))?;
+        let addr =
+            self.nodes.get(&node).cloned().ok_or_else(|| {
+                ToolError(format!("broker {node} is not in the cluster metadata"))
+            })?;
         self.at(addr)
     }
 
@@ -253,8 +265,9 @@ impl Cluster {
         Ok(resp)
     }
 
-    /// The coordinator of `group`, found with FindCoordinator.
-    pub fn coordinator(&mut self, group: &str) -> ToolResult<&mut Conn> {
+    /// The coordinator of `group`, found with FindCoordinator; its connection is then
+    /// [`node`](Self::node)`(coordinator.id)`.
+    pub fn coordinator(&mut self, group: &str) -> ToolResult<Node> {
         let conn = self.any();
         let v = conn.version_of::<FindCoordinatorRequest>()?;
         let mut req = FindCoordinatorRequest::default();
@@ -264,22 +277,53 @@ impl Cluster {
             req.key = StrBytes::from_string(group.to_string());
         }
         let resp = conn.call(&req)?;
-        let (code, node, host, port) = if v >= 4 {
+        let (code, node) = if v >= 4 {
             let c = resp
                 .coordinators
                 .first()
                 .ok_or_else(|| ToolError("FindCoordinator: empty answer".into()))?;
-            (c.error_code, c.node_id.0, c.host.to_string(), c.port)
+            (c.error_code, Node::new(c.node_id.0, &c.host, c.port))
         } else {
             (
                 resp.error_code,
-                resp.node_id.0,
-                resp.host.to_string(),
-                resp.port,
+                Node::new(resp.node_id.0, &resp.host, resp.port),
             )
         };
-        check(code, &format!("cannot find the coordinator of group '{group}'"))?;
-        self.nodes.insert(node, format!("{host}:{port}"));
-        self.at(format!("{host}:{port}"))
+        check(
+            code,
+            &format!("cannot find the coordinator of group '{group}'"),
+        )?;
+        self.nodes.insert(node.id, node.addr());
+        Ok(node)
+    }
+
+    /// The ids of every broker in the cluster.
+    pub fn broker_ids(&mut self) -> ToolResult<Vec<i32>> {
+        let meta = self.metadata(Some(&[]))?;
+        let mut ids: Vec<i32> = meta.brokers.iter().map(|b| b.node_id.0).collect();
+        ids.sort();
+        Ok(ids)
+    }
+}
+
+/// A broker's identity as FindCoordinator reports it.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub id: i32,
+    pub host: String,
+    pub port: i32,
+}
+
+impl Node {
+    fn new(id: i32, host: &StrBytes, port: i32) -> Node {
+        Node {
+            id,
+            host: host.to_string(),
+            port,
+        }
+    }
+
+    pub fn addr(&self) -> String {
+        format!("{}:{}", self.host, self.port)
     }
 }
