@@ -174,15 +174,38 @@ pub fn check_plaintext_only(path: &str) -> ToolResult<()> {
 
 /// Turns a Kafka error code into Kafka's message for it.
 pub fn check(code: i16, what: &str) -> ToolResult<()> {
-    match code.err() {
-        None => Ok(()),
-        Some(e) => Err(ToolError(format!("{what}: {e}"))),
+    match code {
+        0 => Ok(()),
+        _ => Err(ToolError(format!("{what}: {}", describe(code)))),
     }
 }
 
-/// Kafka's description of an error code (empty for success).
+/// Kafka's description of an error code (empty for success): Kafka's own sentence for the
+/// codes admin tools meet, the code's name otherwise.
 pub fn describe(code: i16) -> String {
-    code.err().map(|e| e.to_string()).unwrap_or_default()
+    let text = match code {
+        0 => "",
+        -1 => "The server experienced an unexpected error when processing the request.",
+        3 => "This server does not host this topic-partition.",
+        7 => "The request timed out.",
+        14 => "The coordinator is loading and hence can't process requests.",
+        15 => "The coordinator is not available.",
+        16 => "This is not the correct coordinator.",
+        22 => "Specified group generation id is not valid.",
+        24 => "The configured groupId is invalid.",
+        25 => "The coordinator is not aware of this member.",
+        27 => "The group is rebalancing, so a rebalance should be initiated.",
+        29 => "Topic authorization failed.",
+        30 => "Group authorization failed.",
+        35 => "The version of API is not supported.",
+        40 => "Configuration is invalid.",
+        68 => "The group is not empty.",
+        69 => "The group id does not exist.",
+        86 => "The consumer group is actively subscribed to the topic",
+        100 => "This server does not host this topic ID.",
+        _ => return code.err().map(|e| e.to_string()).unwrap_or_default(),
+    };
+    text.to_string()
 }
 
 /// Connections to a cluster: the bootstrap broker plus any broker a request must reach
