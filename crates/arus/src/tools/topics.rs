@@ -1,6 +1,6 @@
 //! `arus topics`: kafka-topics.sh (create, list, describe, alter, delete).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::{CStr, CString};
 use std::time::Duration;
 
@@ -12,7 +12,10 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::metadata::Metadata;
 
-use super::{client_config, fail, runtime, ToolError, ToolResult, CONNECT_TIMEOUT};
+use super::{
+    apply_client_properties, client_config, fail, load_properties_file, runtime,
+    warn_ignored_configs, ToolError, ToolResult, CONNECT_TIMEOUT,
+};
 use regex::Regex;
 
 /// Prefix Kafka puts before every topic command failure.
@@ -62,10 +65,44 @@ pub struct TopicsArgs {
     /// Exclude internal topics when listing or describing.
     #[arg(long = "exclude-internal")]
     pub exclude_internal: bool,
+    /// Property file containing configs to be passed to the admin client.
+    #[arg(long = "command-config", value_name = "FILE")]
+    pub command_config: Option<String>,
+    /// If set when describing topics, only show under-replicated partitions.
+    #[arg(long = "under-replicated-partitions")]
+    pub under_replicated_partitions: bool,
+    /// If set when describing topics, only show partitions whose leader is not available.
+    #[arg(long = "unavailable-partitions")]
+    pub unavailable_partitions: bool,
+    /// If set when describing topics, only show partitions whose isr count is less than the
+    /// configured minimum.
+    #[arg(long = "under-min-isr-partitions")]
+    pub under_min_isr_partitions: bool,
+    /// If set when describing topics, only show partitions whose isr count is equal to the
+    /// configured minimum.
+    #[arg(long = "at-min-isr-partitions")]
+    pub at_min_isr_partitions: bool,
+    /// If set when describing topics, only show topics that have overridden configs.
+    #[arg(long = "topics-with-overrides")]
+    pub topics_with_overrides: bool,
+}
+
+impl TopicsArgs {
+    /// Whether one of the partition reports (--under-replicated-partitions, ...) is asked for.
+    fn any_partition_report(&self) -> bool {
+        self.under_replicated_partitions
+            || self.unavailable_partitions
+            || self.under_min_isr_partitions
+            || self.at_min_isr_partitions
+    }
 }
 
 /// Runs the command; prints what Kafka prints and returns the process exit code.
 pub fn run(args: TopicsArgs) -> i32 {
+    if let Some(usage) = invalid_combination(&args) {
+        eprintln!("{usage}");
+        return 1;
+    }
     match execute(&args) {
         Ok(()) => 0,
         Err(e) => {
@@ -73,6 +110,46 @@ pub fn run(args: TopicsArgs) -> i32 {
             1
         }
     }
+}
+
+/// Kafka's `checkInvalidArgs` for the describe-only reports: each is valid only with
+/// `--describe`, and `--topics-with-overrides` excludes the partition reports.
+fn invalid_combination(args: &TopicsArgs) -> Option<String> {
+    let actions = [
+        ("alter", args.alter),
+        ("create", args.create),
+        ("delete", args.delete),
+        ("list", args.list),
+    ];
+    let reports = [
+        (
+            "under-replicated-partitions",
+            args.under_replicated_partitions,
+        ),
+        ("under-min-isr-partitions", args.under_min_isr_partitions),
+        ("at-min-isr-partitions", args.at_min_isr_partitions),
+        ("unavailable-partitions", args.unavailable_partitions),
+    ];
+    let clash = |used: &str, other: &str| {
+        format!("Option \"[{used}]\" can't be used with option \"[{other}]\"")
+    };
+    for (used, present) in reports {
+        if !present {
+            continue;
+        }
+        if let Some((other, _)) = actions.iter().find(|(_, on)| *on) {
+            return Some(clash(used, other));
+        }
+        if args.topics_with_overrides {
+            return Some(clash(used, "topics-with-overrides"));
+        }
+    }
+    if args.topics_with_overrides {
+        if let Some((other, _)) = actions.iter().find(|(_, on)| *on) {
+            return Some(clash("topics-with-overrides", other));
+        }
+    }
+    None
 }
 
 fn execute(args: &TopicsArgs) -> ToolResult<()> {
@@ -97,7 +174,14 @@ fn execute(args: &TopicsArgs) -> ToolResult<()> {
     if (args.create || args.alter || args.delete) && args.topic.is_none() {
         return fail("Missing required argument \"[topic]\"");
     }
-    let admin: AdminClient<DefaultClientContext> = client_config(bootstrap)
+    let mut config = client_config(bootstrap);
+    if let Some(path) = &args.command_config {
+        let mut props = load_properties_file(path)?;
+        // --bootstrap-server wins over a bootstrap.servers line, as in Kafka.
+        props.retain(|(k, _)| k != "bootstrap.servers");
+        warn_ignored_configs(&apply_client_properties(&mut config, &props)?);
+    }
+    let admin: AdminClient<DefaultClientContext> = config
         .create()
         .map_err(|e| ToolError(format!("cannot create client: {e}")))?;
     let metadata = admin
@@ -297,6 +381,11 @@ fn describe(
     let configs = rt
         .block_on(admin.describe_configs(&specs, &opts()))
         .map_err(|e| ToolError(e.to_string()))?;
+    let live: HashSet<i32> = metadata.brokers().iter().map(|b| b.id()).collect();
+    // As Kafka's DescribeOptions: a partition report hides the topic lines, and
+    // --topics-with-overrides hides the partition lines.
+    let describe_configs = !args.any_partition_report();
+    let describe_partitions = !args.topics_with_overrides;
     for (i, name) in names.iter().enumerate() {
         let Some(topic) = metadata.topics().iter().find(|t| t.name() == name) else {
             continue;
@@ -304,24 +393,45 @@ fn describe(
         let mut partitions: Vec<_> = topic.partitions().iter().collect();
         partitions.sort_by_key(|p| p.id());
         let rf = partitions.first().map(|p| p.replicas().len()).unwrap_or(0);
-        let cfg = match configs.get(i) {
-            Some(Ok(resource)) => resource
-                .entries
-                .iter()
-                .filter(|e| !e.is_default)
-                .map(|e| format!("{}={}", e.name, e.value.as_deref().unwrap_or("")))
-                .collect::<Vec<_>>()
-                .join(","),
-            _ => String::new(),
+        let entries = match configs.get(i) {
+            Some(Ok(resource)) => resource.entries.as_slice(),
+            _ => &[],
         };
-        let id = ids.get(name).map(String::as_str).unwrap_or("");
-        println!(
-            "Topic: {name}\tTopicId: {id}\tPartitionCount: {}\tReplicationFactor: {rf}\tConfigs: {cfg}",
-            partitions.len()
-        );
+        let overrides: Vec<String> = entries
+            .iter()
+            .filter(|e| !e.is_default)
+            .map(|e| format!("{}={}", e.name, e.value.as_deref().unwrap_or("")))
+            .collect();
+        let min_isr: usize = entries
+            .iter()
+            .find(|e| e.name == "min.insync.replicas")
+            .and_then(|e| e.value.as_deref())
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(1);
+        if describe_configs && (!args.topics_with_overrides || !overrides.is_empty()) {
+            let id = ids.get(name).map(String::as_str).unwrap_or("");
+            println!(
+                "Topic: {name}\tTopicId: {id}\tPartitionCount: {}\tReplicationFactor: {rf}\tConfigs: {}",
+                partitions.len(),
+                overrides.join(",")
+            );
+        }
+        if !describe_partitions {
+            continue;
+        }
         for p in partitions {
+            let has_leader = p.leader() >= 0;
+            let isr = p.isr().len();
+            let selected = describe_configs
+                || (args.under_replicated_partitions && p.replicas().len() > isr)
+                || (args.unavailable_partitions && (!has_leader || !live.contains(&p.leader())))
+                || (args.under_min_isr_partitions && (!has_leader || isr < min_isr))
+                || (args.at_min_isr_partitions && isr == min_isr);
+            if !selected {
+                continue;
+            }
             let join = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
-            let leader = if p.leader() >= 0 {
+            let leader = if has_leader {
                 p.leader().to_string()
             } else {
                 "none".to_string()
