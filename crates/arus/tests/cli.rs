@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::cli::{arus, ok};
@@ -392,8 +390,28 @@ fn headers_partition_offset_round_trip() {
             "parse.key=true",
             "--property",
             "key.separator=:",
+            "--property",
+            "ignore.error=true",
         ],
         "event_type:created,source:api\tk1:v1\nflag\tk2:v2\n",
+    );
+    // Without ignore.error a header pair lacking its key separator is refused, as in Kafka.
+    let out = arus(
+        &[
+            "console-producer",
+            "--topic",
+            "events",
+            "--bootstrap-server",
+            &b,
+            "--property",
+            "parse.headers=true",
+        ],
+        "flag\tv3\n",
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "ERROR No header key separator found in pair 'flag' on line number 1\n"
     );
     let out = ok(
         &[

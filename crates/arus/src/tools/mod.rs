@@ -6,6 +6,7 @@
 
 pub mod configs;
 pub mod consumer;
+pub mod datetime;
 pub mod groups;
 pub mod producer;
 pub mod scripts;

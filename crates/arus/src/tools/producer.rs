@@ -224,9 +224,14 @@ impl LineReader {
         if let Some(h) = headers {
             if self.null_marker.as_deref() != Some(h) {
                 for pair in java_split(&self.headers_separator, h) {
-                    // Kafka refuses a pair without the key separator unless ignore.error;
-                    // Arus keeps it as a header with a null value either way.
+                    // As in Kafka, a pair without the key separator is refused unless
+                    // ignore.error, which keeps it as a header with a null value.
                     let Some((k, v)) = pair.split_once(self.headers_key_separator.as_str()) else {
+                        if !self.ignore_error {
+                            return fail(format!(
+                                "No header key separator found in pair '{pair}' on line number {n}"
+                            ));
+                        }
                         out.push((pair.to_string(), None));
                         continue;
                     };
