@@ -10,49 +10,8 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::FromRawFd;
 use std::process::{Command, Stdio};
 
+use common::cli::{arus, ok, Out};
 use common::{segment_batches, TestBroker};
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn lines(&self) -> Vec<&str> {
-        self.stdout.lines().collect()
-    }
-}
-
-/// Runs `arus <args>` with `stdin` fed to it and waits for it to exit.
-fn arus(args: &[&str], stdin: &str) -> Out {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_arus"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn arus");
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).unwrap();
-    drop(input);
-    let out = child.wait_with_output().expect("wait for arus");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn ok(args: &[&str], stdin: &str) -> Out {
-    let out = arus(args, stdin);
-    assert_eq!(
-        out.code, 0,
-        "arus {args:?} failed\nstdout:\n{}\nstderr:\n{}",
-        out.stdout, out.stderr
-    );
-    out
-}
 
 /// A properties file with `text` in a fresh temporary directory.
 fn props_file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {

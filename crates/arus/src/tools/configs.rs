@@ -209,11 +209,7 @@ fn describe(cluster: &mut Cluster, entity: &Entity, all: bool) -> ToolResult<()>
     let mut out = String::new();
     for name in names {
         let configs = resource_configs(cluster, entity.kind, &name)?;
-        let dynamic_source = match (entity.kind, name.is_empty()) {
-            (TOPIC, _) => 1, // DYNAMIC_TOPIC_CONFIG
-            (_, true) => 3,  // DYNAMIC_DEFAULT_BROKER_CONFIG
-            (_, false) => 2, // DYNAMIC_BROKER_CONFIG
-        };
+        let dynamic_source = dynamic_source(entity.kind, &name);
         let what = if name.is_empty() {
             format!("default {}", entity.singular())
         } else {
@@ -292,6 +288,16 @@ fn resource_configs(cluster: &mut Cluster, kind: i8, name: &str) -> ToolResult<V
     Ok(configs)
 }
 
+/// The config source of an override on this resource: what `--describe` shows without
+/// `--all`, and what `--delete-config` may remove.
+fn dynamic_source(kind: i8, name: &str) -> i8 {
+    match (kind, name.is_empty()) {
+        (TOPIC, _) => 1, // DYNAMIC_TOPIC_CONFIG
+        (_, true) => 3,  // DYNAMIC_DEFAULT_BROKER_CONFIG
+        (_, false) => 2, // DYNAMIC_BROKER_CONFIG
+    }
+}
+
 fn source_name(source: i8) -> &'static str {
     match source {
         1 => "DYNAMIC_TOPIC_CONFIG",
@@ -345,11 +351,7 @@ fn alter(cluster: &mut Cluster, entity: &Entity, args: &ConfigsArgs) -> ToolResu
     }
     // Kafka refuses to delete a config that is not currently set on the entity.
     if !to_delete.is_empty() {
-        let dynamic_source = match (entity.kind, name.is_empty()) {
-            (TOPIC, _) => 1,
-            (_, true) => 3,
-            (_, false) => 2,
-        };
+        let dynamic_source = dynamic_source(entity.kind, &name);
         let current = resource_configs(cluster, entity.kind, &name)?;
         let missing: Vec<&str> = to_delete
             .iter()
