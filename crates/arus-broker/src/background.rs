@@ -1,4 +1,5 @@
-//! Periodic housekeeping: retention, time-based flushing, and offset checkpoints.
+//! Periodic housekeeping: retention, time-based flushing, offset checkpoints and producer
+//! id expiry.
 //! Each pass runs on a blocking thread so file deletions and fsyncs never stall request
 //! handling.
 
@@ -23,7 +24,14 @@ pub fn spawn(broker: Arc<Broker>) {
             .max(1) as u64,
     );
     every(broker.clone(), retention, apply_retention);
+    let producer_expiry = Duration::from_millis(
+        broker
+            .config
+            .producer_id_expiration_check_interval_ms()
+            .max(1) as u64,
+    );
     every(broker.clone(), FLUSH_CHECK, flush_due_logs);
+    every(broker.clone(), producer_expiry, expire_producers);
     every(broker, checkpoint, write_checkpoints);
 }
 
@@ -62,6 +70,19 @@ pub fn apply_retention(broker: &Broker) {
                 "retention deleted segments"
             ),
             Err(e) => error!(topic = %p.topic, partition = p.index, error = %e, "retention failed"),
+        }
+    }
+}
+
+/// Forgets idempotent producers idle past `producer.id.expiration.ms`, as Kafka does; a
+/// forgotten producer may continue at any sequence.
+fn expire_producers(broker: &Broker) {
+    let now = now_ms();
+    let expiration = i64::from(broker.config.producer_id_expiration_ms());
+    for p in broker.catalog.partitions() {
+        let expired = p.log().expire_producers(now, expiration);
+        if expired > 0 {
+            info!(topic = %p.topic, partition = p.index, expired, "expired idle producer ids");
         }
     }
 }

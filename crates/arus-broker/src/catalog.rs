@@ -449,7 +449,7 @@ impl Catalog {
     /// Flushes and closes every log, writes checkpoints and the clean-shutdown markers.
     pub fn shutdown(&self) -> Result<(), CatalogError> {
         for p in self.partitions() {
-            p.log().flush()?;
+            p.log().flush_for_shutdown()?;
         }
         self.write_checkpoints()?;
         for state in &self.log_dirs {

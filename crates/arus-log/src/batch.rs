@@ -10,6 +10,7 @@
 
 use crate::config::TimestampType;
 use crate::error::AppendError;
+use crate::producer_state::ProducerBatch;
 
 /// Size of the fixed v2 batch header (Kafka's RECORD_BATCH_OVERHEAD).
 pub const BATCH_HEADER_SIZE: usize = 61;
@@ -117,6 +118,18 @@ impl BatchHeader {
     pub fn is_control(&self) -> bool {
         self.attributes & CONTROL_BIT != 0
     }
+
+    /// The producer identity of a data batch written by an idempotent producer.
+    pub fn producer_batch(&self) -> Option<ProducerBatch> {
+        (self.producer_id >= 0 && !self.is_control() && self.base_sequence >= 0).then_some(
+            ProducerBatch {
+                producer_id: self.producer_id,
+                epoch: self.producer_epoch,
+                first_seq: self.base_sequence,
+                last_offset_delta: self.last_offset_delta,
+            },
+        )
+    }
 }
 
 fn read_array<const N: usize>(buf: &[u8], at: usize) -> Option<[u8; N]> {
@@ -197,6 +210,9 @@ pub struct BatchInfo {
     pub last_offset_delta: u32,
     /// The batch's maxTimestamp as sent by the producer.
     pub max_timestamp: i64,
+    /// The idempotent producer that wrote it, if any (control batches have none here:
+    /// they carry no sequence).
+    pub producer: Option<ProducerBatch>,
 }
 
 /// Result of [`validate_batches`]: per-batch facts and totals.
@@ -308,6 +324,7 @@ fn validate_one(
         record_count: header.records_count as u32,
         last_offset_delta: header.last_offset_delta as u32,
         max_timestamp: header.max_timestamp,
+        producer: header.producer_batch(),
     })
 }
 

@@ -13,6 +13,10 @@ pub const CORRUPT_MESSAGE: i16 = 2;
 pub const MESSAGE_TOO_LARGE: i16 = 10;
 /// Kafka error code KAFKA_STORAGE_ERROR.
 pub const KAFKA_STORAGE_ERROR: i16 = 56;
+/// Kafka error code OUT_OF_ORDER_SEQUENCE_NUMBER.
+pub const OUT_OF_ORDER_SEQUENCE_NUMBER: i16 = 45;
+/// Kafka error code INVALID_PRODUCER_EPOCH.
+pub const INVALID_PRODUCER_EPOCH: i16 = 47;
 /// Kafka error code INVALID_RECORD.
 pub const INVALID_RECORD: i16 = 87;
 
@@ -32,6 +36,14 @@ pub enum AppendError {
     /// MESSAGE_TOO_LARGE).
     #[error("message too large: {0}")]
     MessageTooLarge(String),
+    /// An idempotent producer's batch does not continue its sequence (Kafka
+    /// OUT_OF_ORDER_SEQUENCE_NUMBER).
+    #[error("out of order sequence: {0}")]
+    OutOfOrderSequence(String),
+    /// An idempotent producer wrote with an epoch older than its current one: a
+    /// zombie (Kafka INVALID_PRODUCER_EPOCH).
+    #[error("invalid producer epoch: {0}")]
+    InvalidProducerEpoch(String),
     /// The disk failed us (Kafka KAFKA_STORAGE_ERROR).
     #[error("storage error: {0}")]
     Io(#[from] io::Error),
@@ -44,6 +56,8 @@ impl AppendError {
             AppendError::CorruptMessage(_) => CORRUPT_MESSAGE,
             AppendError::InvalidRecord(_) => INVALID_RECORD,
             AppendError::MessageTooLarge(_) => MESSAGE_TOO_LARGE,
+            AppendError::OutOfOrderSequence(_) => OUT_OF_ORDER_SEQUENCE_NUMBER,
+            AppendError::InvalidProducerEpoch(_) => INVALID_PRODUCER_EPOCH,
             AppendError::Io(_) => KAFKA_STORAGE_ERROR,
         }
     }

@@ -21,6 +21,7 @@ mod leader_epoch;
 mod log;
 mod offset_index;
 mod offset_lookup;
+mod producer_state;
 mod recovery;
 mod retention;
 mod scan;
@@ -50,4 +51,8 @@ pub use fetch::FetchSlice;
 pub use filenames::{INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX};
 pub use leader_epoch::{EpochEntry, LeaderEpochCache, LEADER_EPOCH_CHECKPOINT_FILE};
 pub use log::{AppendInfo, Log};
+pub use producer_state::{
+    BatchMetadata, ProducerBatch, ProducerEntry, ProducerStateManager, SequenceCheck,
+    SNAPSHOT_SUFFIX,
+};
 pub use recovery::RecoveryHint;

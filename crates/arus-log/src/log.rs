@@ -12,6 +12,8 @@ use crate::error::{AppendError, LogError};
 use crate::fetch::FetchSlice;
 use crate::io_util::sync_dir;
 use crate::leader_epoch::LeaderEpochCache;
+use crate::producer_state::{ProducerEntry, ProducerStateManager, SequenceCheck};
+use crate::scan::{BatchScanner, ScanStep};
 use crate::segment::{AppendedBatch, Segment};
 
 /// Outcome of a successful append, as a produce response needs it.
@@ -47,6 +49,7 @@ pub struct Log {
     pub(crate) last_flush_ms: i64,
     pub(crate) dir_needs_sync: bool,
     pub(crate) epochs: LeaderEpochCache,
+    pub(crate) producers: ProducerStateManager,
 }
 
 impl Log {
@@ -68,6 +71,50 @@ impl Log {
         let last_offset = base_offset
             .checked_add(count - 1)
             .ok_or_else(|| AppendError::InvalidRecord("offsets would overflow".into()))?;
+        // Idempotent producers: every batch must continue its producer's sequence, counting
+        // earlier batches of this same append; a lone retried batch is answered with the
+        // offsets it got the first time.
+        let mut producer_updates: Vec<(i64, ProducerEntry)> = Vec::new();
+        let mut next = base_offset;
+        for b in &validated.batches {
+            if let Some(pb) = &b.producer {
+                let pending = producer_updates
+                    .iter()
+                    .rev()
+                    .find(|(id, _)| *id == pb.producer_id)
+                    .map(|(_, e)| e);
+                let entry = pending.or_else(|| self.producers.entry(pb.producer_id));
+                match ProducerStateManager::check(entry, pb)? {
+                    SequenceCheck::Duplicate(original) if validated.batches.len() == 1 => {
+                        return Ok(AppendInfo {
+                            base_offset: original.first_offset,
+                            last_offset: original.last_offset,
+                            record_count: 0,
+                            log_append_time: -1,
+                            max_timestamp: original.timestamp,
+                            log_start_offset: self.log_start_offset,
+                        });
+                    }
+                    SequenceCheck::Duplicate(_) => {
+                        return Err(AppendError::InvalidRecord(
+                            "a retried batch may only come alone".into(),
+                        ))
+                    }
+                    SequenceCheck::Append => {
+                        let timestamp = match self.config.timestamp_type {
+                            TimestampType::LogAppendTime => now_ms,
+                            TimestampType::CreateTime => b.max_timestamp,
+                        };
+                        let mut updated = entry
+                            .cloned()
+                            .unwrap_or_else(|| ProducerEntry::new(pb.epoch));
+                        updated.record(pb, next, timestamp);
+                        producer_updates.push((pb.producer_id, updated));
+                    }
+                }
+            }
+            next += i64::from(b.last_offset_delta) + 1;
+        }
         self.maybe_roll(records.len() as u64, last_offset, now_ms)?;
         if leader_epoch >= 0 && self.epochs.latest_epoch().is_none_or(|e| leader_epoch > e) {
             self.epochs.assign(leader_epoch, base_offset)?;
@@ -95,6 +142,9 @@ impl Log {
             next += i64::from(b.last_offset_delta) + 1;
         }
         self.active.append(records, &batches, now_ms)?;
+        for (id, entry) in producer_updates {
+            self.producers.put(id, entry);
+        }
         self.log_end_offset = next;
         self.unflushed_messages = self
             .unflushed_messages
@@ -141,6 +191,9 @@ impl Log {
         }
         let new_base = self.log_end_offset;
         self.active.seal_and_flush()?;
+        // As Kafka does at each roll: recovery replays producer state from here, not from
+        // the start of the log.
+        self.producers.write_snapshot(&self.dir, new_base)?;
         let segment = Segment::create(&self.dir, new_base, self.config.index_interval_bytes)?;
         let old = std::mem::replace(&mut self.active, segment);
         self.closed.push(old);
@@ -375,6 +428,8 @@ impl Log {
         self.recovery_point = self.recovery_point.min(new_end);
         self.unflushed_messages = u64::try_from(new_end - self.recovery_point).unwrap_or(0);
         self.epochs.truncate_from_end(new_end)?;
+        ProducerStateManager::delete_snapshots_above(&self.dir, new_end)?;
+        self.rebuild_producer_state()?;
         Ok(())
     }
 
@@ -393,6 +448,8 @@ impl Log {
         self.high_watermark = offset;
         self.recovery_point = offset;
         self.unflushed_messages = 0;
+        self.producers = ProducerStateManager::default();
+        ProducerStateManager::delete_snapshots_above(&self.dir, offset)?;
         self.dir_needs_sync = true;
         self.epochs.clear()?;
         Ok(())
@@ -401,7 +458,64 @@ impl Log {
     /// Flushes everything, index files included, so that reopening with
     /// `clean_shutdown = true` needs no scan.
     pub fn close(mut self) -> Result<(), LogError> {
-        self.flush()
+        self.flush_for_shutdown()
+    }
+
+    /// Flushes everything and snapshots producer state at the log end, so that the next
+    /// open neither scans segments nor loses de-duplication.
+    pub fn flush_for_shutdown(&mut self) -> Result<(), LogError> {
+        self.flush()?;
+        self.producers
+            .write_snapshot(&self.dir, self.log_end_offset)?;
+        Ok(())
+    }
+
+    /// The idempotent producers this partition knows.
+    pub fn producer_state(&self) -> &ProducerStateManager {
+        &self.producers
+    }
+
+    /// Forgets producers idle for `expiration_ms` (`producer.id.expiration.ms`); returns
+    /// how many.
+    pub fn expire_producers(&mut self, now_ms: i64, expiration_ms: i64) -> usize {
+        self.producers.remove_expired(now_ms, expiration_ms)
+    }
+
+    /// Rebuilds producer state from the newest snapshot at or below the log end plus the
+    /// batches after it (all of the log without a snapshot).
+    pub(crate) fn rebuild_producer_state(&mut self) -> Result<(), LogError> {
+        let (mut state, covered) =
+            ProducerStateManager::load_snapshot(&self.dir, self.log_end_offset)?;
+        let from = covered
+            .unwrap_or(self.log_start_offset)
+            .max(self.log_start_offset);
+        if covered.is_none() || from < self.log_start_offset {
+            state = ProducerStateManager::default();
+        }
+        let first = self.segment_index_for(from);
+        for i in first..=self.closed.len() {
+            let Some(seg) = self.segment(i) else { break };
+            let start = if i == first {
+                match seg.translate_offset(from)? {
+                    Some((pos, _)) => pos,
+                    None => continue,
+                }
+            } else {
+                0
+            };
+            let mut scanner = BatchScanner::new(seg.file(), start, seg.size(), false);
+            while let ScanStep::Batch { header, .. } = scanner.next_step()? {
+                if header.base_offset < from {
+                    continue;
+                }
+                if let Some(pb) = header.producer_batch() {
+                    state.update(&pb, header.base_offset, header.max_timestamp);
+                }
+            }
+        }
+        state.truncate_head(self.log_start_offset);
+        self.producers = state;
+        Ok(())
     }
 
     /// Removes the partition directory and every file in it.

@@ -156,6 +156,7 @@ impl Log {
             last_flush_ms: now_ms,
             dir_needs_sync,
             epochs,
+            producers: Default::default(),
         };
         let log_start = recovery.log_start_offset.max(first_base);
         if log_start > log_end_offset {
@@ -167,6 +168,7 @@ impl Log {
         }
         log.epochs.truncate_from_end(log.log_end_offset)?;
         log.epochs.truncate_from_start(log.log_start_offset)?;
+        log.rebuild_producer_state()?;
         if log.dir_needs_sync {
             sync_dir(dir)?;
             log.dir_needs_sync = false;

@@ -21,6 +21,7 @@ impl Log {
             self.log_start_offset = offset;
             self.delete_segments_below_log_start()?;
             self.epochs.truncate_from_start(offset)?;
+            self.producers.truncate_head(self.log_start_offset);
         }
         Ok(self.log_start_offset)
     }
@@ -110,6 +111,7 @@ impl Log {
         if first_base > self.log_start_offset {
             self.log_start_offset = first_base;
             self.epochs.truncate_from_start(first_base)?;
+            self.producers.truncate_head(first_base);
         }
         self.high_watermark = self.high_watermark.max(self.log_start_offset);
         self.recovery_point = self.recovery_point.max(self.log_start_offset);

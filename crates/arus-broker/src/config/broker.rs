@@ -710,6 +710,14 @@ static BROKER_CONFIGS: &[BrokerConfigKey] = &[
          always both.",
     ),
     cfg(
+        "producer.id.expiration.check.interval.ms",
+        Int,
+        Some("600000"),
+        Validator::AtLeast(1),
+        ReadOnly,
+        "How often partitions look for producer ids idle past producer.id.expiration.ms.",
+    ),
+    cfg(
         "producer.id.expiration.ms",
         Int,
         Some("86400000"),
@@ -1938,6 +1946,11 @@ impl BrokerConfig {
     /// `log.retention.bytes` (-1 for unlimited).
     pub fn log_retention_bytes(&self) -> i64 {
         self.long("log.retention.bytes")
+    }
+
+    /// `producer.id.expiration.check.interval.ms`.
+    pub fn producer_id_expiration_check_interval_ms(&self) -> i64 {
+        i64::from(self.int("producer.id.expiration.check.interval.ms"))
     }
 
     /// `log.retention.check.interval.ms`.

@@ -3,6 +3,7 @@
 mod common;
 
 mod append_read;
+mod idempotence;
 mod model;
 mod recovery;
 mod retention;
