@@ -1,4 +1,5 @@
-//! Arus coordinators (sans-IO): consumer groups and committed offsets.
+//! Arus coordinators (sans-IO): consumer groups and committed offsets, and transactions
+//! ([`TxnCoordinator`], see its module).
 //!
 //! [`GroupCoordinator`] is Kafka's classic group coordinator as a plain state
 //! machine: no sockets, no clocks, no threads. The broker shell owns one
@@ -33,6 +34,7 @@ mod output;
 mod partition;
 pub mod records;
 mod topics;
+mod transactions;
 
 pub use config::CoordinatorConfig;
 pub use coordinator::GroupCoordinator;
@@ -41,3 +43,6 @@ pub use output::{Output, RequestContext, RequestToken, Response};
 pub use partition::{java_string_hash, partition_for};
 pub use records::{GroupRecord, RecordError};
 pub use topics::{TopicExists, TopicInfo, TopicMetadata};
+pub use transactions::{
+    MarkerWork, TxnConfig, TxnCoordinator, TxnMetadata, TxnOutput, TxnRecord, TxnState,
+};

@@ -8,12 +8,14 @@
 
 mod group;
 mod offset;
+mod transaction;
 mod wire;
 
 use bytes::Bytes;
 
 pub use group::{GroupMetadataValue, MemberMetadataValue};
 pub use offset::OffsetCommitValue;
+pub use transaction::{decode_transaction_key, transaction_key, TransactionLogValue};
 use wire::{Reader, Writer};
 
 /// Key version written for offset commits (OffsetCommitKey).

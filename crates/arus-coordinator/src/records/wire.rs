@@ -12,6 +12,11 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
+    pub(crate) fn i8(&mut self, v: i8) -> &mut Self {
+        self.buf.put_i8(v);
+        self
+    }
+
     pub(crate) fn i16(&mut self, v: i16) -> &mut Self {
         self.buf.put_i16(v);
         self
@@ -76,6 +81,10 @@ impl<'a> Reader<'a> {
         let mut out = [0u8; N];
         out.copy_from_slice(self.take(N)?);
         Ok(out)
+    }
+
+    pub(crate) fn i8(&mut self) -> Result<i8, RecordError> {
+        Ok(self.array::<1>()?[0] as i8)
     }
 
     pub(crate) fn i16(&mut self) -> Result<i16, RecordError> {
