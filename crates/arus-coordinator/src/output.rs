@@ -4,7 +4,7 @@ use kafka_protocol::messages::{
     ConsumerGroupDescribeResponse, ConsumerGroupHeartbeatResponse, DeleteGroupsResponse,
     DescribeGroupsResponse, HeartbeatResponse, JoinGroupResponse, LeaveGroupResponse,
     ListGroupsResponse, OffsetCommitResponse, OffsetDeleteResponse, OffsetFetchResponse,
-    SyncGroupResponse,
+    SyncGroupResponse, TxnOffsetCommitResponse,
 };
 
 use crate::records::GroupRecord;
@@ -54,6 +54,8 @@ pub enum Response {
     ConsumerGroupHeartbeat(ConsumerGroupHeartbeatResponse),
     /// ConsumerGroupDescribe (KIP-848).
     ConsumerGroupDescribe(ConsumerGroupDescribeResponse),
+    /// TxnOffsetCommit.
+    TxnOffsetCommit(TxnOffsetCommitResponse),
 }
 
 /// The result of one call: answers ready now and records to persist.

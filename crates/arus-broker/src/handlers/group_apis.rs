@@ -136,6 +136,7 @@ pub async fn handle(
             Response::DeleteGroups(r) => ResponseKind::DeleteGroups(r),
             Response::ConsumerGroupHeartbeat(r) => ResponseKind::ConsumerGroupHeartbeat(r),
             Response::ConsumerGroupDescribe(r) => ResponseKind::ConsumerGroupDescribe(r),
+            Response::TxnOffsetCommit(r) => ResponseKind::TxnOffsetCommit(r),
         },
     )
 }

@@ -21,12 +21,13 @@ mod retention;
 mod static_member;
 mod sync;
 mod timers;
+mod txn_offsets;
 mod validate;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::config::CoordinatorConfig;
-use crate::group::{Group, GroupState};
+use crate::group::{CommittedOffset, Group, GroupState};
 use crate::member_id::MemberIdGenerator;
 use crate::output::Output;
 
@@ -46,6 +47,8 @@ pub struct GroupCoordinator {
     next_cleanup_ms: Option<i64>,
     /// Members loaded by `replay` have no session deadline yet.
     replay_pending: bool,
+    /// Offsets committed inside open transactions, by producer ID.
+    pending_txn_offsets: HashMap<i64, BTreeMap<txn_offsets::PendingKey, CommittedOffset>>,
 }
 
 /// What group-level operations need besides the group: settings, the time,
@@ -65,6 +68,7 @@ impl GroupCoordinator {
             ids: MemberIdGenerator::default(),
             next_cleanup_ms: None,
             replay_pending: false,
+            pending_txn_offsets: HashMap::new(),
         }
     }
 

@@ -14,6 +14,9 @@ use crate::output::{Output, RequestContext, Response};
 /// One partition's answer.
 struct Fetched {
     partition: i32,
+    /// UNSTABLE_OFFSET_COMMIT when `require_stable` and a transaction has an offset
+    /// pending for the partition.
+    error: i16,
     offset: i64,
     leader_epoch: i32,
     metadata: String,
@@ -26,8 +29,8 @@ impl GroupCoordinator {
     /// OffsetFetch v1-9. Partitions without a committed offset answer -1
     /// with empty metadata, as Kafka does; unknown groups answer the same
     /// for the partitions asked (and nothing when all were asked).
-    /// `require_stable` needs nothing here: transactional offsets are not
-    /// kept, so no commit is ever pending. From v9 a consumer group member
+    /// With `require_stable` (v7+), partitions with an offset pending in an
+    /// open transaction answer UNSTABLE_OFFSET_COMMIT. From v9 a consumer group member
     /// names itself and its epoch, which are checked.
     pub fn offset_fetch(
         &mut self,
@@ -61,7 +64,7 @@ impl GroupCoordinator {
                         return rg;
                     }
                     rg.topics = self
-                        .fetch(&g.group_id, wanted)
+                        .fetch(&g.group_id, wanted, req.require_stable)
                         .into_iter()
                         .map(|(name, parts)| group_topic(name, parts))
                         .collect();
@@ -75,7 +78,7 @@ impl GroupCoordinator {
                     .collect()
             });
             r.topics = self
-                .fetch(&req.group_id, wanted)
+                .fetch(&req.group_id, wanted, version >= 7 && req.require_stable)
                 .into_iter()
                 .map(|(name, parts)| single_topic(version, name, parts))
                 .collect();
@@ -109,7 +112,12 @@ impl GroupCoordinator {
         Ok(())
     }
 
-    fn fetch(&self, group_id: &str, wanted: Wanted) -> Vec<(TopicName, Vec<Fetched>)> {
+    fn fetch(
+        &self,
+        group_id: &str,
+        wanted: Wanted,
+        require_stable: bool,
+    ) -> Vec<(TopicName, Vec<Fetched>)> {
         let group = self.groups.get(group_id);
         let wanted: Vec<(TopicName, Vec<i32>)> = match wanted {
             Some(w) => w,
@@ -128,14 +136,25 @@ impl GroupCoordinator {
                 let answers = partitions
                     .into_iter()
                     .map(|p| match group.and_then(|g| g.offset(&name, p)) {
+                        _ if require_stable && self.has_pending_offset(group_id, &name, p) => {
+                            Fetched {
+                                partition: p,
+                                error: ResponseError::UnstableOffsetCommit.code(),
+                                offset: -1,
+                                leader_epoch: -1,
+                                metadata: String::new(),
+                            }
+                        }
                         Some(o) => Fetched {
                             partition: p,
+                            error: 0,
                             offset: o.offset,
                             leader_epoch: o.leader_epoch,
                             metadata: o.metadata.clone(),
                         },
                         None => Fetched {
                             partition: p,
+                            error: 0,
                             offset: -1,
                             leader_epoch: -1,
                             metadata: String::new(),
@@ -157,6 +176,7 @@ fn single_topic(version: i16, name: TopicName, parts: Vec<Fetched>) -> OffsetFet
         .map(|f| {
             let mut p = OffsetFetchResponsePartition::default();
             p.partition_index = f.partition;
+            p.error_code = f.error;
             p.committed_offset = f.offset;
             p.committed_leader_epoch = if version >= 5 { f.leader_epoch } else { -1 };
             p.metadata = Some(StrBytes::from_string(f.metadata));
@@ -175,6 +195,7 @@ fn group_topic(name: TopicName, parts: Vec<Fetched>) -> OffsetFetchResponseTopic
         .map(|f| {
             let mut p = OffsetFetchResponsePartitions::default();
             p.partition_index = f.partition;
+            p.error_code = f.error;
             p.committed_offset = f.offset;
             p.committed_leader_epoch = f.leader_epoch;
             p.metadata = Some(StrBytes::from_string(f.metadata));

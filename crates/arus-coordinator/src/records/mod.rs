@@ -57,6 +57,9 @@ pub struct GroupRecord {
     pub key: Bytes,
     /// The record value; `None` is a tombstone.
     pub value: Option<Bytes>,
+    /// For a transactional offset commit: the producer ID and epoch the record is written
+    /// under, in a transactional batch that the transaction's marker later commits or aborts.
+    pub producer: Option<(i64, i16)>,
 }
 
 impl GroupRecord {
@@ -71,6 +74,7 @@ impl GroupRecord {
             group_id: group.to_owned(),
             key: RecordKey::offset(group, topic, partition).encode()?,
             value: Some(value.encode()?),
+            producer: None,
         })
     }
 
@@ -80,6 +84,7 @@ impl GroupRecord {
             group_id: group.to_owned(),
             key: RecordKey::offset(group, topic, partition).encode()?,
             value: None,
+            producer: None,
         })
     }
 
@@ -89,6 +94,7 @@ impl GroupRecord {
             group_id: group.to_owned(),
             key: RecordKey::group(group).encode()?,
             value: Some(value.encode()?),
+            producer: None,
         })
     }
 
@@ -98,6 +104,7 @@ impl GroupRecord {
             group_id: group.to_owned(),
             key: RecordKey::group(group).encode()?,
             value: None,
+            producer: None,
         })
     }
 }

@@ -137,6 +137,7 @@ impl H {
                 Response::DeleteGroups(x) => x.encode(&mut buf, v),
                 Response::ConsumerGroupHeartbeat(x) => x.encode(&mut buf, v),
                 Response::ConsumerGroupDescribe(x) => x.encode(&mut buf, v),
+                Response::TxnOffsetCommit(x) => x.encode(&mut buf, v),
             };
             assert!(res.is_ok(), "{r:?} does not encode at v{v}: {res:?}");
         }

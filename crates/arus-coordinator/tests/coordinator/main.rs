@@ -10,3 +10,4 @@ mod leave;
 mod offsets;
 mod replay;
 mod static_members;
+mod txn_offsets;
