@@ -127,6 +127,7 @@ impl BatchHeader {
                 epoch: self.producer_epoch,
                 first_seq: self.base_sequence,
                 last_offset_delta: self.last_offset_delta,
+                transactional: self.is_transactional(),
             },
         )
     }
@@ -213,6 +214,8 @@ pub struct BatchInfo {
     /// The idempotent producer that wrote it, if any (control batches have none here:
     /// they carry no sequence).
     pub producer: Option<ProducerBatch>,
+    /// A control batch (transaction marker): only the broker may write these.
+    pub control: bool,
 }
 
 /// Result of [`validate_batches`]: per-batch facts and totals.
@@ -325,6 +328,7 @@ fn validate_one(
         last_offset_delta: header.last_offset_delta as u32,
         max_timestamp: header.max_timestamp,
         producer: header.producer_batch(),
+        control: header.is_control(),
     })
 }
 

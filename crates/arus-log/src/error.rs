@@ -17,6 +17,10 @@ pub const KAFKA_STORAGE_ERROR: i16 = 56;
 pub const OUT_OF_ORDER_SEQUENCE_NUMBER: i16 = 45;
 /// Kafka error code INVALID_PRODUCER_EPOCH.
 pub const INVALID_PRODUCER_EPOCH: i16 = 47;
+/// Kafka error code INVALID_TXN_STATE.
+pub const INVALID_TXN_STATE: i16 = 48;
+/// Kafka error code TRANSACTION_COORDINATOR_FENCED.
+pub const TRANSACTION_COORDINATOR_FENCED: i16 = 52;
 /// Kafka error code INVALID_RECORD.
 pub const INVALID_RECORD: i16 = 87;
 
@@ -44,6 +48,14 @@ pub enum AppendError {
     /// zombie (Kafka INVALID_PRODUCER_EPOCH).
     #[error("invalid producer epoch: {0}")]
     InvalidProducerEpoch(String),
+    /// A producer with an open transaction in the partition wrote a non-transactional
+    /// batch (Kafka INVALID_TXN_STATE).
+    #[error("invalid transaction state: {0}")]
+    InvalidTxnState(String),
+    /// A transaction marker came from a coordinator older than one that already wrote a
+    /// marker for this producer (Kafka TRANSACTION_COORDINATOR_FENCED).
+    #[error("transaction coordinator fenced: {0}")]
+    TransactionCoordinatorFenced(String),
     /// The disk failed us (Kafka KAFKA_STORAGE_ERROR).
     #[error("storage error: {0}")]
     Io(#[from] io::Error),
@@ -58,6 +70,8 @@ impl AppendError {
             AppendError::MessageTooLarge(_) => MESSAGE_TOO_LARGE,
             AppendError::OutOfOrderSequence(_) => OUT_OF_ORDER_SEQUENCE_NUMBER,
             AppendError::InvalidProducerEpoch(_) => INVALID_PRODUCER_EPOCH,
+            AppendError::InvalidTxnState(_) => INVALID_TXN_STATE,
+            AppendError::TransactionCoordinatorFenced(_) => TRANSACTION_COORDINATOR_FENCED,
             AppendError::Io(_) => KAFKA_STORAGE_ERROR,
         }
     }

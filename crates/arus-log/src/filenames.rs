@@ -9,6 +9,8 @@ pub const LOG_SUFFIX: &str = ".log";
 pub const INDEX_SUFFIX: &str = ".index";
 /// Suffix of time index files.
 pub const TIME_INDEX_SUFFIX: &str = ".timeindex";
+/// Suffix of transaction index files (aborted transactions whose marker is in the segment).
+pub const TXN_INDEX_SUFFIX: &str = ".txnindex";
 
 /// The kind of a segment-related file, derived from its suffix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +21,8 @@ pub(crate) enum SegmentFileKind {
     Index,
     /// `.timeindex`
     TimeIndex,
+    /// `.txnindex`
+    TxnIndex,
 }
 
 /// `00000000000000000042` for base offset 42.
@@ -31,12 +35,14 @@ pub(crate) fn segment_path(dir: &Path, base_offset: i64, suffix: &str) -> PathBu
     dir.join(format!("{}{suffix}", base_name(base_offset)))
 }
 
-/// Parses `<20 digits>.log|.index|.timeindex`; anything else is `None`.
+/// Parses `<20 digits>.log|.index|.timeindex|.txnindex`; anything else is `None`.
 pub(crate) fn parse_segment_file(name: &str) -> Option<(i64, SegmentFileKind)> {
     let (stem, kind) = if let Some(stem) = name.strip_suffix(LOG_SUFFIX) {
         (stem, SegmentFileKind::Log)
     } else if let Some(stem) = name.strip_suffix(TIME_INDEX_SUFFIX) {
         (stem, SegmentFileKind::TimeIndex)
+    } else if let Some(stem) = name.strip_suffix(TXN_INDEX_SUFFIX) {
+        (stem, SegmentFileKind::TxnIndex)
     } else if let Some(stem) = name.strip_suffix(INDEX_SUFFIX) {
         (stem, SegmentFileKind::Index)
     } else {
@@ -66,6 +72,10 @@ mod tests {
         assert_eq!(
             parse_segment_file("00000000000000001000.index"),
             Some((1000, SegmentFileKind::Index))
+        );
+        assert_eq!(
+            parse_segment_file("00000000000000000007.txnindex"),
+            Some((7, SegmentFileKind::TxnIndex))
         );
         assert_eq!(parse_segment_file("00000000000000000042.log.deleted"), None);
         assert_eq!(parse_segment_file("42.log"), None);

@@ -1,9 +1,10 @@
 //! Arus storage engine: Kafka-compatible partition logs.
 //!
 //! A partition is a directory of segments named by base offset
-//! (`00000000000000000000.log`, `.index`, `.timeindex`) holding Kafka v2
-//! record batches exactly as they go over the wire, so fetches are served by
-//! copying byte ranges. [`Log`] is the per-partition entry point; the
+//! (`00000000000000000000.log`, `.index`, `.timeindex`, `.txnindex`) holding
+//! Kafka v2 record batches exactly as they go over the wire, so fetches are
+//! served by copying byte ranges. Idempotent and transactional producers are
+//! tracked per partition (sequences, open transactions, last stable offset). [`Log`] is the per-partition entry point; the
 //! checkpoint helpers read and write Kafka's log-dir bookkeeping files.
 
 #![warn(missing_docs)]
@@ -29,6 +30,9 @@ mod segment;
 mod segment_index;
 mod time_index;
 mod timestamp_search;
+mod transactions;
+mod txn_index;
+mod txn_marker;
 
 pub use batch::{
     compute_crc, parse_header, peek_batch_length, rewrite_batch, validate_batches, BatchHeader,
@@ -44,11 +48,12 @@ pub use clean_shutdown::{
 };
 pub use config::{LogConfig, TimestampType};
 pub use error::{
-    AppendError, LogError, CORRUPT_MESSAGE, INVALID_RECORD, KAFKA_STORAGE_ERROR, MESSAGE_TOO_LARGE,
-    OFFSET_OUT_OF_RANGE,
+    AppendError, LogError, CORRUPT_MESSAGE, INVALID_PRODUCER_EPOCH, INVALID_RECORD,
+    INVALID_TXN_STATE, KAFKA_STORAGE_ERROR, MESSAGE_TOO_LARGE, OFFSET_OUT_OF_RANGE,
+    OUT_OF_ORDER_SEQUENCE_NUMBER, TRANSACTION_COORDINATOR_FENCED,
 };
 pub use fetch::FetchSlice;
-pub use filenames::{INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX};
+pub use filenames::{INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX};
 pub use leader_epoch::{EpochEntry, LeaderEpochCache, LEADER_EPOCH_CHECKPOINT_FILE};
 pub use log::{AppendInfo, Log};
 pub use producer_state::{
@@ -56,3 +61,5 @@ pub use producer_state::{
     SNAPSHOT_SUFFIX,
 };
 pub use recovery::RecoveryHint;
+pub use txn_index::AbortedTxn;
+pub use txn_marker::TxnMarker;

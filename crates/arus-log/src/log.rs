@@ -1,20 +1,23 @@
 //! `Log`: all segments of one partition (`<topic>-<partition>` directory),
 //! with the append, read, flush and truncation paths. Opening and crash
 //! recovery live in `recovery.rs`, retention in `retention.rs`, timestamp
-//! lookups in `offset_lookup.rs`.
+//! lookups in `offset_lookup.rs`, transaction markers and the last stable
+//! offset in `transactions.rs`.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::batch::{rewrite_batch, validate_batches};
+use crate::batch::{rewrite_batch, validate_batches, ValidatedBatches};
 use crate::config::{LogConfig, TimestampType};
 use crate::error::{AppendError, LogError};
 use crate::fetch::FetchSlice;
-use crate::io_util::sync_dir;
+use crate::io_util::{read_exact_vec, sync_dir};
 use crate::leader_epoch::LeaderEpochCache;
 use crate::producer_state::{ProducerEntry, ProducerStateManager, SequenceCheck};
 use crate::scan::{BatchScanner, ScanStep};
 use crate::segment::{AppendedBatch, Segment};
+use crate::txn_index::AbortedTxnEntry;
+use crate::txn_marker::{parse_marker, TxnMarker};
 
 /// Outcome of a successful append, as a produce response needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +61,9 @@ impl Log {
     /// (base offset, leader epoch, LogAppendTime stamping), rolls the active
     /// segment if needed, writes the buffer in one call and indexes it.
     /// Advances the log end offset, not the high watermark.
+    ///
+    /// Control batches are refused (INVALID_RECORD): transaction markers are written only
+    /// by [`Log::append_marker`], which keeps producer state in step with them.
     pub fn append(
         &mut self,
         records: &mut [u8],
@@ -65,12 +71,12 @@ impl Log {
         now_ms: i64,
     ) -> Result<AppendInfo, AppendError> {
         let validated = validate_batches(records, self.config.max_message_bytes)?;
+        if validated.batches.iter().any(|b| b.control) {
+            return Err(AppendError::InvalidRecord(
+                "clients are not allowed to write control records".into(),
+            ));
+        }
         let base_offset = self.log_end_offset;
-        let count = i64::try_from(validated.record_count)
-            .map_err(|_| AppendError::InvalidRecord("too many records".into()))?;
-        let last_offset = base_offset
-            .checked_add(count - 1)
-            .ok_or_else(|| AppendError::InvalidRecord("offsets would overflow".into()))?;
         // Idempotent producers: every batch must continue its producer's sequence, counting
         // earlier batches of this same append; a lone retried batch is answered with the
         // offsets it got the first time.
@@ -115,6 +121,29 @@ impl Log {
             }
             next += i64::from(b.last_offset_delta) + 1;
         }
+        let info = self.write_batches(records, &validated, leader_epoch, now_ms)?;
+        for (id, entry) in producer_updates {
+            self.producers.put(id, entry);
+        }
+        Ok(info)
+    }
+
+    /// The write half of an append, shared with markers: gives the validated batches
+    /// offsets from the log end, rolls if needed, rewrites their headers, writes and
+    /// indexes them. Producer state is the caller's business.
+    pub(crate) fn write_batches(
+        &mut self,
+        records: &mut [u8],
+        validated: &ValidatedBatches,
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<AppendInfo, AppendError> {
+        let base_offset = self.log_end_offset;
+        let count = i64::try_from(validated.record_count)
+            .map_err(|_| AppendError::InvalidRecord("too many records".into()))?;
+        let last_offset = base_offset
+            .checked_add(count - 1)
+            .ok_or_else(|| AppendError::InvalidRecord("offsets would overflow".into()))?;
         self.maybe_roll(records.len() as u64, last_offset, now_ms)?;
         if leader_epoch >= 0 && self.epochs.latest_epoch().is_none_or(|e| leader_epoch > e) {
             self.epochs.assign(leader_epoch, base_offset)?;
@@ -142,9 +171,6 @@ impl Log {
             next += i64::from(b.last_offset_delta) + 1;
         }
         self.active.append(records, &batches, now_ms)?;
-        for (id, entry) in producer_updates {
-            self.producers.put(id, entry);
-        }
         self.log_end_offset = next;
         self.unflushed_messages = self
             .unflushed_messages
@@ -209,6 +235,15 @@ impl Log {
             Some(&self.active)
         } else {
             self.closed.get(i)
+        }
+    }
+
+    /// Segment `i`, mutably.
+    pub(crate) fn segment_mut(&mut self, i: usize) -> Option<&mut Segment> {
+        if i == self.closed.len() {
+            Some(&mut self.active)
+        } else {
+            self.closed.get_mut(i)
         }
     }
 
@@ -482,7 +517,9 @@ impl Log {
     }
 
     /// Rebuilds producer state from the newest snapshot at or below the log end plus the
-    /// batches after it (all of the log without a snapshot).
+    /// batches after it (all of the log without a snapshot). Markers in those batches end
+    /// transactions; each abort is (re-)recorded in its segment's `.txnindex` unless its
+    /// entry is already there (it may not have reached the file before a crash).
     pub(crate) fn rebuild_producer_state(&mut self) -> Result<(), LogError> {
         let (mut state, covered) =
             ProducerStateManager::load_snapshot(&self.dir, self.log_end_offset)?;
@@ -493,6 +530,7 @@ impl Log {
             state = ProducerStateManager::default();
         }
         let first = self.segment_index_for(from);
+        let mut aborts: Vec<(usize, AbortedTxnEntry)> = Vec::new();
         for i in first..=self.closed.len() {
             let Some(seg) = self.segment(i) else { break };
             let start = if i == first {
@@ -504,13 +542,40 @@ impl Log {
                 0
             };
             let mut scanner = BatchScanner::new(seg.file(), start, seg.size(), false);
-            while let ScanStep::Batch { header, .. } = scanner.next_step()? {
+            while let ScanStep::Batch {
+                header,
+                position,
+                size,
+            } = scanner.next_step()?
+            {
                 if header.base_offset < from {
                     continue;
                 }
-                if let Some(pb) = header.producer_batch() {
+                if header.is_control() && header.producer_id >= 0 {
+                    // Only the (tiny, rare) marker batches are read beyond their header.
+                    let bytes = read_exact_vec(seg.file(), position, size as usize)?;
+                    let Some(record) = parse_marker(&bytes) else {
+                        continue;
+                    };
+                    let marker = TxnMarker {
+                        producer_id: header.producer_id,
+                        producer_epoch: header.producer_epoch,
+                        commit: record.commit,
+                        coordinator_epoch: record.coordinator_epoch,
+                    };
+                    let done =
+                        state.complete_txn(&marker, header.base_offset, header.max_timestamp);
+                    if let Some(txn) = done.filter(|t| t.aborted) {
+                        aborts.push((i, AbortedTxnEntry::from(txn)));
+                    }
+                } else if let Some(pb) = header.producer_batch() {
                     state.update(&pb, header.base_offset, header.max_timestamp);
                 }
+            }
+        }
+        for (i, entry) in aborts {
+            if let Some(seg) = self.segment_mut(i) {
+                seg.txn_index_mut().insert(entry)?;
             }
         }
         state.truncate_head(self.log_start_offset);

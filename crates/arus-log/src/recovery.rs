@@ -36,7 +36,7 @@ pub struct RecoveryHint {
 
 /// Lists segment base offsets in `dir`, removing leftovers of interrupted
 /// deletes and cleanings (`.deleted`, `.cleaned`, `.tmp`) and index files
-/// whose `.log` is gone. `.swap` files are left alone: Arus never writes
+/// (`.index`, `.timeindex`, `.txnindex`) whose `.log` is gone. `.swap` files are left alone: Arus never writes
 /// them. Unknown files are ignored.
 fn scan_dir(dir: &Path) -> io::Result<Vec<i64>> {
     let mut logs = BTreeSet::new();
@@ -168,6 +168,10 @@ impl Log {
         }
         log.epochs.truncate_from_end(log.log_end_offset)?;
         log.epochs.truncate_from_start(log.log_start_offset)?;
+        // An abort entry is written right after its marker; if the marker did not survive,
+        // neither may the entry. (Recovered segments were trimmed in `Segment::recover`.)
+        let end = log.log_end_offset;
+        log.active.txn_index_mut().truncate_to(end)?;
         log.rebuild_producer_state()?;
         if log.dir_needs_sync {
             sync_dir(dir)?;

@@ -1,6 +1,7 @@
 //! One segment: a `.log` file holding whole batches back to back, plus its
-//! `.index` and `.timeindex`. Indexes of closed segments load lazily, on
-//! first lookup, and are rebuilt from the log if missing or corrupt.
+//! `.index` and `.timeindex`, and the `.txnindex` of aborted transactions.
+//! Indexes of closed segments load lazily, on first lookup; the offset and
+//! time indexes are rebuilt from the log if missing or corrupt.
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -12,11 +13,14 @@ use std::time::UNIX_EPOCH;
 use tracing::warn;
 
 use crate::batch::BatchHeader;
-use crate::filenames::{segment_path, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX};
+use crate::filenames::{
+    segment_path, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX,
+};
 use crate::io_util::remove_if_exists;
 use crate::scan::{BatchScanner, ScanStep};
 use crate::segment_index::{replay, ReplayBounds, SegmentIndex, TimestampOffset};
 use crate::time_index::peek_last_entry;
+use crate::txn_index::TxnIndex;
 
 /// Where one batch of an append buffer goes and what the index needs.
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +54,7 @@ pub(crate) struct Segment {
     load_lock: Mutex<()>,
     index_interval_bytes: u64,
     rolling_base_ms: Option<i64>,
+    txn_index: TxnIndex,
 }
 
 impl std::fmt::Debug for Segment {
@@ -93,6 +98,7 @@ impl Segment {
             load_lock: Mutex::new(()),
             index_interval_bytes,
             rolling_base_ms: None,
+            txn_index: TxnIndex::create(segment_path(dir, base_offset, TXN_INDEX_SUFFIX))?,
         })
     }
 
@@ -125,6 +131,7 @@ impl Segment {
             load_lock: Mutex::new(()),
             index_interval_bytes,
             rolling_base_ms,
+            txn_index: TxnIndex::open(segment_path(dir, base_offset, TXN_INDEX_SUFFIX)),
         })
     }
 
@@ -147,6 +154,16 @@ impl Segment {
     /// restart, when its file was created); `None` while empty.
     pub(crate) fn rolling_base_ms(&self) -> Option<i64> {
         self.rolling_base_ms
+    }
+
+    /// The aborted transactions whose marker is in this segment.
+    pub(crate) fn txn_index(&self) -> &TxnIndex {
+        &self.txn_index
+    }
+
+    /// The transaction index, for recording an abort.
+    pub(crate) fn txn_index_mut(&mut self) -> &mut TxnIndex {
+        &mut self.txn_index
     }
 
     /// Applies a new `index.interval.bytes`.
@@ -338,6 +355,11 @@ impl Segment {
             self.rolling_base_ms = None;
         }
         self.index = OnceLock::from(idx);
+        // Aborts whose marker did not survive go; missing ones are re-added by the producer
+        // state rebuild, which replays the markers.
+        self.txn_index
+            .truncate_to(outcome.next_offset.unwrap_or(self.base_offset))?;
+        self.txn_index.flush()?;
         Ok(RecoverOutcome {
             next_offset: outcome.next_offset,
             truncated,
@@ -395,6 +417,7 @@ impl Segment {
         };
         replay(&file, idx, bounds, interval)?;
         idx.persist(false)?;
+        self.txn_index.truncate_to(header.base_offset)?;
         if position == 0 {
             self.rolling_base_ms = None;
         }
@@ -414,7 +437,7 @@ impl Segment {
         if let Some(idx) = self.index.get_mut() {
             idx.persist(true)?;
         }
-        Ok(())
+        self.txn_index.flush()
     }
 
     /// Removes the segment's files. Open fetches keep reading their data.
@@ -425,6 +448,7 @@ impl Segment {
             &self.dir,
             self.base_offset,
             TIME_INDEX_SUFFIX,
-        ))
+        ))?;
+        self.txn_index.delete()
     }
 }
