@@ -9,4 +9,5 @@ mod recovery;
 mod retention;
 mod roll_index;
 mod timestamps;
+mod transactions;
 mod validation;
