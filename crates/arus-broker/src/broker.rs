@@ -13,6 +13,7 @@ use crate::config::BrokerConfig;
 use crate::fetch_session::FetchSessionCache;
 use crate::groups::Groups;
 use crate::producer_ids::ProducerIdAllocator;
+use crate::transactions::Transactions;
 
 /// An endpoint clients are told to connect to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +40,8 @@ pub struct Broker {
     pub endpoints: Vec<Endpoint>,
     /// Consumer groups and their committed offsets.
     pub groups: Groups,
+    /// Transactional producers and their transactions.
+    pub transactions: Transactions,
     /// Allocates producer IDs for InitProducerId.
     pub producer_ids: ProducerIdAllocator,
     /// When the broker started (for uptime).
@@ -60,6 +63,7 @@ impl Broker {
         Broker {
             node_id: config.node_id(),
             groups: Groups::new(&config),
+            transactions: Transactions::new(&config),
             config,
             catalog,
             cluster_id,

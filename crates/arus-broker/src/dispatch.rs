@@ -116,7 +116,16 @@ async fn route(
             handlers::find_coordinator::handle(broker, ctx, version, r),
         ),
         RequestKind::InitProducerId(r) => {
-            ResponseKind::InitProducerId(handlers::init_producer_id::handle(broker, r))
+            ResponseKind::InitProducerId(handlers::init_producer_id::handle(broker, version, r))
+        }
+        RequestKind::AddPartitionsToTxn(r) => {
+            ResponseKind::AddPartitionsToTxn(handlers::txn_apis::add_partitions(broker, version, r))
+        }
+        RequestKind::AddOffsetsToTxn(r) => {
+            ResponseKind::AddOffsetsToTxn(handlers::txn_apis::add_offsets(broker, version, r))
+        }
+        RequestKind::EndTxn(r) => {
+            ResponseKind::EndTxn(handlers::txn_apis::end_txn(broker, version, r))
         }
         RequestKind::DescribeCluster(r) => {
             ResponseKind::DescribeCluster(handlers::describe_cluster::handle(broker, ctx, r))
@@ -135,7 +144,8 @@ async fn route(
         | RequestKind::DescribeGroups(_)
         | RequestKind::DeleteGroups(_)
         | RequestKind::ConsumerGroupHeartbeat(_)
-        | RequestKind::ConsumerGroupDescribe(_)) => {
+        | RequestKind::ConsumerGroupDescribe(_)
+        | RequestKind::TxnOffsetCommit(_)) => {
             let client_id = header.client_id.as_deref().unwrap_or("");
             // Kafka reports member hosts as "/<address>".
             let client_host = format!("/{}", ctx.peer.ip());

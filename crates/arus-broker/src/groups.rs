@@ -17,7 +17,7 @@ use tracing::{error, info, warn};
 
 use crate::broker::{now_ms, Broker};
 use crate::config::BrokerConfig;
-use crate::internal_topic::{self, CONSUMER_OFFSETS};
+use crate::internal_topic::{self, Entry, CONSUMER_OFFSETS};
 
 /// Who sent a group request, as DescribeGroups reports members.
 pub struct Caller<'a> {
@@ -74,9 +74,28 @@ impl Groups {
         let mut coordinator = self.coordinator();
         let mut records = 0usize;
         for partition in &topic.partitions {
-            for (key, value) in internal_topic::read_all(partition)? {
+            for entry in internal_topic::read_entries(partition)? {
                 records += 1;
-                if let Err(e) = coordinator.replay(&key, value.as_deref()) {
+                let replayed = match entry {
+                    Entry::Record {
+                        key,
+                        value,
+                        producer: None,
+                    } => coordinator.replay(&key, value.as_deref()),
+                    Entry::Record {
+                        key,
+                        value,
+                        producer: Some(pid),
+                    } => coordinator.replay_transactional(pid, &key, value.as_deref()),
+                    Entry::Marker {
+                        producer_id,
+                        commit,
+                    } => {
+                        coordinator.replay_marker(producer_id, commit);
+                        Ok(())
+                    }
+                };
+                if let Err(e) = replayed {
                     warn!(partition = partition.index, error = %e, "skipping unreadable group record");
                 }
             }
@@ -145,18 +164,23 @@ impl Groups {
             }
         };
         let count = topic.partitions.len() as i32;
-        let mut by_partition: HashMap<i32, Vec<internal_topic::KeyValue>> = HashMap::new();
+        // One batch per partition and writer: offsets committed inside a transaction go in
+        // a transactional batch of their producer.
+        let mut batches: Vec<((i32, Option<(i64, i16)>), Vec<internal_topic::KeyValue>)> =
+            Vec::new();
         for r in &output.records {
-            by_partition
-                .entry(partition_for(&r.group_id, count))
-                .or_default()
-                .push((r.key.clone(), r.value.clone()));
+            let target = (partition_for(&r.group_id, count), r.producer);
+            let kv = (r.key.clone(), r.value.clone());
+            match batches.iter_mut().find(|(t, _)| *t == target) {
+                Some((_, records)) => records.push(kv),
+                None => batches.push((target, vec![kv])),
+            }
         }
-        for (index, records) in by_partition {
+        for ((index, producer), records) in batches {
             let Some(partition) = topic.partition(index) else {
                 continue;
             };
-            if let Err(e) = internal_topic::append(partition, &records) {
+            if let Err(e) = internal_topic::append_as(partition, &records, producer) {
                 error!(partition = index, error = %e, "writing group records failed");
             }
         }

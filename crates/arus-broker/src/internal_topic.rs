@@ -1,5 +1,7 @@
-//! Internal compacted topics (`__consumer_offsets`) used as the coordinators' durable state:
-//! creating them on first use, appending key/value records, and reading them back at start-up.
+//! Internal compacted topics (`__consumer_offsets`, `__transaction_state`) used as the
+//! coordinators' durable state: creating them on first use, appending key/value records
+//! (transactional ones for offsets committed inside a transaction), and reading them back,
+//! transaction markers included, at start-up.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,9 +18,32 @@ use crate::partition::Partition;
 
 /// The topic holding committed offsets and group metadata.
 pub const CONSUMER_OFFSETS: &str = "__consumer_offsets";
+/// The topic holding the transaction coordinator's state.
+pub const TRANSACTION_STATE: &str = "__transaction_state";
 
 /// A record of an internal topic; a `None` value is a tombstone.
 pub type KeyValue = (Bytes, Option<Bytes>);
+
+/// What reading an internal partition back yields, in log order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// A keyed record; `producer` is set for records of a transactional batch.
+    Record {
+        /// The key.
+        key: Bytes,
+        /// The value; `None` is a tombstone.
+        value: Option<Bytes>,
+        /// The producer of a transactional batch.
+        producer: Option<i64>,
+    },
+    /// A transaction marker ending `producer_id`'s transaction.
+    Marker {
+        /// The producer whose transaction ends.
+        producer_id: i64,
+        /// Commit (true) or abort.
+        commit: bool,
+    },
+}
 
 /// Returns `__consumer_offsets`, creating it (compacted, `offsets.topic.num.partitions`
 /// partitions) if this is the first time any group is used, as Kafka does.
@@ -26,46 +51,78 @@ pub fn consumer_offsets(
     catalog: &Catalog,
     config: &BrokerConfig,
 ) -> Result<Arc<Topic>, CatalogError> {
-    if let Some(topic) = catalog.topic(CONSUMER_OFFSETS) {
+    internal(
+        catalog,
+        CONSUMER_OFFSETS,
+        config.offsets_topic_num_partitions(),
+        config.offsets_topic_segment_bytes(),
+    )
+}
+
+/// Returns `__transaction_state`, creating it (compacted,
+/// `transaction.state.log.num.partitions` partitions) on the first transactional use.
+pub fn transaction_state(
+    catalog: &Catalog,
+    config: &BrokerConfig,
+) -> Result<Arc<Topic>, CatalogError> {
+    internal(
+        catalog,
+        TRANSACTION_STATE,
+        config.transaction_state_log_num_partitions(),
+        config.transaction_state_log_segment_bytes(),
+    )
+}
+
+fn internal(
+    catalog: &Catalog,
+    name: &str,
+    partitions: i32,
+    segment_bytes: i32,
+) -> Result<Arc<Topic>, CatalogError> {
+    if let Some(topic) = catalog.topic(name) {
         return Ok(topic);
     }
     let mut configs = BTreeMap::new();
     configs.insert("cleanup.policy".to_string(), "compact".to_string());
-    configs.insert(
-        "segment.bytes".to_string(),
-        config.offsets_topic_segment_bytes().to_string(),
-    );
+    configs.insert("segment.bytes".to_string(), segment_bytes.to_string());
     configs.insert("compression.type".to_string(), "producer".to_string());
-    match catalog.create_topic(
-        CONSUMER_OFFSETS,
-        config.offsets_topic_num_partitions(),
-        configs,
-        now_ms(),
-    ) {
+    match catalog.create_topic(name, partitions, configs, now_ms()) {
         Ok(topic) => Ok(topic),
         Err(CatalogError::TopicExists(_)) => catalog
-            .topic(CONSUMER_OFFSETS)
-            .ok_or_else(|| CatalogError::UnknownTopic(CONSUMER_OFFSETS.into())),
+            .topic(name)
+            .ok_or_else(|| CatalogError::UnknownTopic(name.into())),
         Err(e) => Err(e),
     }
 }
 
 /// Appends records as one uncompressed batch, stamped with the current time.
 pub fn append(partition: &Partition, records: &[KeyValue]) -> Result<(), String> {
+    append_as(partition, records, None)
+}
+
+/// Appends records as one batch; with `producer` (ID, epoch) the batch is transactional,
+/// written on the producer's behalf by a coordinator (no sequence number: coordinator
+/// writes are not de-duplicated), and its transaction's marker decides its fate.
+pub fn append_as(
+    partition: &Partition,
+    records: &[KeyValue],
+    producer: Option<(i64, i16)>,
+) -> Result<(), String> {
     if records.is_empty() {
         return Ok(());
     }
+    let (producer_id, producer_epoch) = producer.unwrap_or((-1, -1));
     let now = now_ms();
     let batch: Vec<Record> = records
         .iter()
         .enumerate()
         .map(|(i, (key, value))| Record {
-            transactional: false,
+            transactional: producer.is_some(),
             control: false,
             delete_horizon: false,
             partition_leader_epoch: -1,
-            producer_id: -1,
-            producer_epoch: -1,
+            producer_id,
+            producer_epoch,
             timestamp_type: TimestampType::Creation,
             offset: i as i64,
             // The encoder keeps records in one batch while offset - sequence is constant.
@@ -94,6 +151,17 @@ pub fn append(partition: &Partition, records: &[KeyValue]) -> Result<(), String>
 
 /// Every keyed record of a partition from its log start up to its high watermark, in order.
 pub fn read_all(partition: &Partition) -> Result<Vec<KeyValue>, String> {
+    Ok(read_entries(partition)?
+        .into_iter()
+        .filter_map(|e| match e {
+            Entry::Record { key, value, .. } => Some((key, value)),
+            Entry::Marker { .. } => None,
+        })
+        .collect())
+}
+
+/// Every record and transaction marker of a partition up to its high watermark, in order.
+pub fn read_entries(partition: &Partition) -> Result<Vec<Entry>, String> {
     let mut out = Vec::new();
     let mut offset = partition.offsets().log_start;
     loop {
@@ -113,8 +181,20 @@ pub fn read_all(partition: &Partition) -> Result<Vec<KeyValue>, String> {
                 if r.offset < offset {
                     continue; // the fetch began at a batch holding earlier offsets
                 }
-                if let Some(key) = r.key {
-                    out.push((key, r.value));
+                if r.control {
+                    // A control record's key is (version i16, type i16): 0 abort, 1 commit.
+                    if let Some(key) = r.key.filter(|k| k.len() >= 4) {
+                        out.push(Entry::Marker {
+                            producer_id: r.producer_id,
+                            commit: i16::from_be_bytes([key[2], key[3]]) == 1,
+                        });
+                    }
+                } else if let Some(key) = r.key {
+                    out.push(Entry::Record {
+                        key,
+                        value: r.value,
+                        producer: r.transactional.then_some(r.producer_id),
+                    });
                 }
             }
         }

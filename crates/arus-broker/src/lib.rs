@@ -19,3 +19,4 @@ pub mod producer_ids;
 pub mod server;
 pub mod topic_name;
 pub mod topic_store;
+pub mod transactions;

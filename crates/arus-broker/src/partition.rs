@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
-use arus_log::{AppendError, AppendInfo, FetchSlice, Log, LogConfig, LogError};
+use arus_log::{
+    AbortedTxn, AppendError, AppendInfo, FetchSlice, Log, LogConfig, LogError, TxnMarker,
+};
 use tracing::error;
 
 /// The leader epoch of every partition while Arus runs as a single node.
@@ -16,7 +18,8 @@ pub struct PartitionOffsets {
     pub log_start: i64,
     /// Offset up to which data is committed (visible to consumers).
     pub high_watermark: i64,
-    /// Last stable offset: equal to the high watermark until transactions exist.
+    /// Last stable offset: where the earliest open transaction starts, else the high
+    /// watermark. read_committed consumers read up to here.
     pub last_stable: i64,
     /// Offset the next appended record gets.
     pub log_end: i64,
@@ -67,6 +70,31 @@ impl Partition {
         Ok(info)
     }
 
+    /// Writes a transaction marker (commit or abort) for a producer's transaction.
+    pub fn append_marker(&self, marker: TxnMarker, now_ms: i64) -> Result<AppendInfo, AppendError> {
+        let mut log = self.log();
+        let info = log.append_marker(marker, LEADER_EPOCH, now_ms)?;
+        let leo = log.log_end_offset();
+        log.set_high_watermark(leo);
+        if let Err(e) = log.flush_if_due(now_ms) {
+            error!(topic = %self.topic, partition = self.index, error = %e, "flush failed");
+        }
+        Ok(info)
+    }
+
+    /// Plans a read_committed fetch at `offset`: up to the last stable offset, with the
+    /// aborted transactions the returned data overlaps.
+    pub fn read_committed(
+        &self,
+        offset: i64,
+    ) -> Result<(FetchSlice, PartitionOffsets, Vec<AbortedTxn>), LogError> {
+        let log = self.log();
+        let offsets = offsets_of(&log);
+        let slice = log.read(offset, offsets.last_stable)?;
+        let aborted = log.aborted_transactions(offset, offsets.last_stable)?;
+        Ok((slice, offsets, aborted))
+    }
+
     /// The current offsets.
     pub fn offsets(&self) -> PartitionOffsets {
         offsets_of(&self.log())
@@ -97,7 +125,7 @@ fn offsets_of(log: &Log) -> PartitionOffsets {
     PartitionOffsets {
         log_start: log.log_start_offset(),
         high_watermark: hw,
-        last_stable: hw,
+        last_stable: log.last_stable_offset().min(hw),
         log_end: log.log_end_offset(),
     }
 }

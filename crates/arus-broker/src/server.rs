@@ -15,6 +15,7 @@ use crate::catalog::Catalog;
 use crate::config::BrokerConfig;
 use crate::groups::Groups;
 use crate::producer_ids::ProducerIdAllocator;
+use crate::transactions::Transactions;
 use crate::{background, connection};
 
 /// Runs the broker until the process is asked to stop. `on_ready` is called with the bound
@@ -71,11 +72,18 @@ pub async fn run(
             .await
             .context("loading consumer groups")?
             .map_err(|e| anyhow::anyhow!("loading consumer groups: {e}"))?;
+        // After the groups: completing a half-finished transaction may settle offsets.
+        let b = broker.clone();
+        tokio::task::spawn_blocking(move || b.transactions.load(&b))
+            .await
+            .context("loading transactions")?
+            .map_err(|e| anyhow::anyhow!("loading transactions: {e}"))?;
     }
     on_ready(&bound);
 
     background::spawn(broker.clone());
     Groups::spawn_timers(broker.clone());
+    Transactions::spawn_timers(broker.clone());
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut accept_loops = JoinSet::new();
     for (name, listener) in listeners {

@@ -217,6 +217,61 @@ fn request(key: ApiKey, version: i16, topic_id: uuid::Uuid) -> RequestKind {
             ConsumerGroupDescribeRequest::default()
                 .with_group_ids(vec![GroupId(StrBytes::from_static_str("cg-v0"))]),
         ),
+        // Transaction APIs for a transactional ID nobody initialised: refused with
+        // INVALID_PRODUCER_ID_MAPPING (or the version's fencing error), encoded at every
+        // version.
+        ApiKey::AddPartitionsToTxn => RequestKind::AddPartitionsToTxn(if version <= 3 {
+            AddPartitionsToTxnRequest::default()
+                .with_v3_and_below_transactional_id(TransactionalId(StrBytes::from_static_str(
+                    "tx",
+                )))
+                .with_v3_and_below_producer_id(ProducerId(5))
+                .with_v3_and_below_topics(vec![
+                    add_partitions_to_txn_request::AddPartitionsToTxnTopic::default()
+                        .with_name(name("t"))
+                        .with_partitions(vec![0]),
+                ])
+        } else {
+            AddPartitionsToTxnRequest::default().with_transactions(vec![
+                add_partitions_to_txn_request::AddPartitionsToTxnTransaction::default()
+                    .with_transactional_id(TransactionalId(StrBytes::from_static_str("tx")))
+                    .with_producer_id(ProducerId(5))
+                    .with_verify_only(true)
+                    .with_topics(vec![
+                        add_partitions_to_txn_request::AddPartitionsToTxnTopic::default()
+                            .with_name(name("t"))
+                            .with_partitions(vec![0]),
+                    ]),
+            ])
+        }),
+        ApiKey::AddOffsetsToTxn => RequestKind::AddOffsetsToTxn(
+            AddOffsetsToTxnRequest::default()
+                .with_transactional_id(TransactionalId(StrBytes::from_static_str("tx")))
+                .with_producer_id(ProducerId(5))
+                .with_group_id(GroupId(StrBytes::from_static_str("g"))),
+        ),
+        ApiKey::EndTxn => RequestKind::EndTxn(
+            EndTxnRequest::default()
+                .with_transactional_id(TransactionalId(StrBytes::from_static_str("tx")))
+                .with_producer_id(ProducerId(5))
+                .with_committed(true),
+        ),
+        ApiKey::TxnOffsetCommit => RequestKind::TxnOffsetCommit(
+            TxnOffsetCommitRequest::default()
+                .with_transactional_id(TransactionalId(StrBytes::from_static_str("tx")))
+                .with_group_id(GroupId(StrBytes::from_static_str("txn-group")))
+                .with_producer_id(ProducerId(5))
+                .with_generation_id(-1)
+                .with_topics(vec![
+                    txn_offset_commit_request::TxnOffsetCommitRequestTopic::default()
+                        .with_name(name("t"))
+                        .with_partitions(vec![
+                            txn_offset_commit_request::TxnOffsetCommitRequestPartition::default()
+                                .with_partition_index(0)
+                                .with_committed_offset(0),
+                        ]),
+                ]),
+        ),
         other => panic!("no sample request for {other:?}"),
     }
 }
@@ -331,7 +386,7 @@ async fn metadata_v0_empty_list_means_all_topics() {
 }
 
 #[tokio::test]
-async fn groups_are_coordinated_here_transactions_not_yet() {
+async fn groups_and_transactions_are_coordinated_here() {
     let dir = tempfile::tempdir().unwrap();
     let broker = broker(dir.path());
     let ctx = ConnectionContext {
@@ -358,8 +413,9 @@ async fn groups_are_coordinated_here_transactions_not_yet() {
             .with_coordinator_keys(vec![StrBytes::from_static_str("tx")]),
     );
     assert_eq!(txn.coordinators.len(), 1);
-    assert_eq!(txn.coordinators[0].key.as_str(), "tx");
-    assert_eq!(txn.coordinators[0].error_code, 15);
+    let c = &txn.coordinators[0];
+    assert_eq!(c.key.as_str(), "tx");
+    assert_eq!((c.error_code, c.node_id.0, c.port), (0, 1, 9092));
 }
 
 fn broker(dir: &std::path::Path) -> std::sync::Arc<arus_broker::broker::Broker> {

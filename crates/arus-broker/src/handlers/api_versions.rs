@@ -36,6 +36,10 @@ const IMPLEMENTED: &[ApiKey] = &[
     ApiKey::DescribeCluster,
     ApiKey::ConsumerGroupHeartbeat,
     ApiKey::ConsumerGroupDescribe,
+    ApiKey::AddPartitionsToTxn,
+    ApiKey::AddOffsetsToTxn,
+    ApiKey::EndTxn,
+    ApiKey::TxnOffsetCommit,
 ];
 
 /// The advertised version range of an API, or None if Arus does not implement it.
@@ -85,6 +89,12 @@ fn codec_versions(key: ApiKey) -> VersionRange {
         ApiKey::ConsumerGroupDescribe => {
             both::<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse>()
         }
+        ApiKey::AddPartitionsToTxn => {
+            both::<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>()
+        }
+        ApiKey::AddOffsetsToTxn => both::<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>(),
+        ApiKey::EndTxn => both::<EndTxnRequest, EndTxnResponse>(),
+        ApiKey::TxnOffsetCommit => both::<TxnOffsetCommitRequest, TxnOffsetCommitResponse>(),
         _ => VersionRange { min: 0, max: -1 },
     };
     codecs
@@ -93,10 +103,16 @@ fn codec_versions(key: ApiKey) -> VersionRange {
 }
 
 /// Where Arus implements fewer versions than the codecs know: OffsetCommit v10 and
-/// OffsetFetch v10 name topics by ID, which the group coordinator does not handle yet.
+/// OffsetFetch v10 name topics by ID, which the group coordinator does not handle yet; the
+/// last version of each transaction API belongs to KIP-890's transactions v2 (implicit
+/// partition addition, an epoch bump per transaction), which is not implemented, and
+/// AddPartitionsToTxn v4 is the broker-to-coordinator form.
 fn implemented_versions(key: ApiKey) -> VersionRange {
     match key {
         ApiKey::OffsetCommit | ApiKey::OffsetFetch => VersionRange { min: 0, max: 9 },
+        ApiKey::AddPartitionsToTxn => VersionRange { min: 0, max: 4 },
+        ApiKey::EndTxn | ApiKey::TxnOffsetCommit => VersionRange { min: 0, max: 4 },
+        ApiKey::AddOffsetsToTxn => VersionRange { min: 0, max: 3 },
         _ => VersionRange {
             min: 0,
             max: i16::MAX,
@@ -144,7 +160,7 @@ mod tests {
             keys,
             vec![
                 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 32, 33, 35, 37,
-                42, 44, 47, 60, 68, 69
+                42, 44, 47, 60, 68, 69, 24, 25, 26, 28
             ]
         );
         assert_eq!(

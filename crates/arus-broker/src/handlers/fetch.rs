@@ -5,8 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
-use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse, TopicName};
+use kafka_protocol::messages::fetch_response::{
+    AbortedTransaction, FetchableTopicResponse, PartitionData,
+};
+use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse, ProducerId, TopicName};
 use kafka_protocol::ResponseError;
 
 use crate::broker::Broker;
@@ -23,6 +25,8 @@ struct PartitionRead {
     error: Option<ResponseError>,
     offsets: Option<PartitionOffsets>,
     records: Bytes,
+    /// Aborted transactions the records overlap (read_committed only).
+    aborted: Vec<arus_log::AbortedTxn>,
 }
 
 /// Answers Fetch, waiting for data as the request allows.
@@ -96,7 +100,13 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
         let notified = broker.data_arrived().notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let reads = read_all(broker, &to_read, &epoch_errors, request.max_bytes);
+        let reads = read_all(
+            broker,
+            &to_read,
+            &epoch_errors,
+            request.max_bytes,
+            read_committed,
+        );
         let bytes: usize = reads.iter().map(|r| r.records.len()).sum();
         let has_error = reads.iter().any(|r| r.error.is_some());
         if bytes as i64 >= i64::from(request.min_bytes)
@@ -168,7 +178,16 @@ fn partition_data(read: &PartitionRead, read_committed: bool) -> PartitionData {
         .with_high_watermark(hw)
         .with_last_stable_offset(lso)
         .with_log_start_offset(start)
-        .with_aborted_transactions(read_committed.then(Vec::new))
+        .with_aborted_transactions(read_committed.then(|| {
+            read.aborted
+                .iter()
+                .map(|a| {
+                    AbortedTransaction::default()
+                        .with_producer_id(ProducerId(a.producer_id))
+                        .with_first_offset(a.first_offset)
+                })
+                .collect()
+        }))
         .with_preferred_read_replica(BrokerId(-1))
         // Never null: clients expect empty bytes for a partition without data.
         .with_records(Some(read.records.clone()))
@@ -179,6 +198,7 @@ fn read_all(
     to_read: &[WantedPartition],
     epoch_errors: &[(TopicKey, i32)],
     max_bytes: i32,
+    read_committed: bool,
 ) -> Vec<PartitionRead> {
     let mut budget = max_bytes.max(0) as usize;
     let mut returned_any = false;
@@ -202,6 +222,7 @@ fn read_all(
                 error: None,
                 offsets: None,
                 records: Bytes::new(),
+                aborted: Vec::new(),
             };
             let unknown = match w.topic {
                 TopicKey::Id(_) => ResponseError::UnknownTopicId,
@@ -219,7 +240,16 @@ fn read_all(
                 read.error = Some(ResponseError::UnknownLeaderEpoch);
                 return read;
             }
-            match partition.read(w.fetch_offset) {
+            // read_committed readers stop at the last stable offset and learn which
+            // transactions in the data were aborted.
+            let planned = if read_committed {
+                partition.read_committed(w.fetch_offset)
+            } else {
+                partition
+                    .read(w.fetch_offset)
+                    .map(|(slice, offsets)| (slice, offsets, Vec::new()))
+            };
+            match planned {
                 Err(arus_log::LogError::OffsetOutOfRange { .. }) => {
                     read.offsets = Some(partition.offsets());
                     read.error = Some(ResponseError::OffsetOutOfRange);
@@ -228,8 +258,9 @@ fn read_all(
                     tracing::error!(topic = %partition.topic, partition = partition.index, error = %e, "fetch failed");
                     read.error = Some(ResponseError::KafkaStorageError);
                 }
-                Ok((slice, offsets)) => {
+                Ok((slice, offsets, aborted)) => {
                     read.offsets = Some(offsets);
+                    read.aborted = aborted;
                     let limit = budget.min(w.max_bytes.max(0) as usize);
                     if !slice.is_empty() && (limit > 0 || !returned_any) {
                         match slice.read(limit, !returned_any) {

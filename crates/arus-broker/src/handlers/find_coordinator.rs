@@ -1,7 +1,8 @@
-//! FindCoordinator: on a single node this broker coordinates every consumer group.
+//! FindCoordinator: on a single node this broker coordinates every consumer group and every
+//! transactional ID.
 //!
-//! Arus has no transaction coordinator or share groups yet, so those key types are answered
-//! COORDINATOR_NOT_AVAILABLE, as Kafka answers while such a coordinator is not ready.
+//! Arus has no share groups yet, so that key type is answered COORDINATOR_NOT_AVAILABLE, as
+//! Kafka answers while such a coordinator is not ready.
 
 use kafka_protocol::messages::find_coordinator_response::Coordinator;
 use kafka_protocol::messages::{BrokerId, FindCoordinatorRequest, FindCoordinatorResponse};
@@ -14,6 +15,8 @@ use crate::dispatch::ConnectionContext;
 
 /// Coordinator key type of consumer groups.
 const KEY_TYPE_GROUP: i8 = 0;
+/// Coordinator key type of transactional IDs.
+const KEY_TYPE_TRANSACTION: i8 = 1;
 
 /// Answers FindCoordinator, one key (v0-3) or a batch of keys (v4+).
 pub fn handle(
@@ -26,7 +29,7 @@ pub fn handle(
     let answer = |key: StrBytes| -> Coordinator {
         let base = Coordinator::default().with_key(key);
         match endpoint {
-            Some(e) if request.key_type == KEY_TYPE_GROUP => base
+            Some(e) if matches!(request.key_type, KEY_TYPE_GROUP | KEY_TYPE_TRANSACTION) => base
                 .with_node_id(BrokerId(broker.node_id))
                 .with_host(str_bytes(&e.host))
                 .with_port(i32::from(e.port)),

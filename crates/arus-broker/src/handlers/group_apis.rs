@@ -1,6 +1,6 @@
 //! The consumer-group APIs (JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
 //! OffsetFetch, OffsetDelete, ListGroups, DescribeGroups, DeleteGroups, and KIP-848's
-//! ConsumerGroupHeartbeat and ConsumerGroupDescribe). Each is the same thin
+//! ConsumerGroupHeartbeat and ConsumerGroupDescribe, and TxnOffsetCommit). Each is the same thin
 //! step: hand the request to the group coordinator and wait for its answer; the coordinator
 //! (crate `arus-coordinator`) holds all of the logic.
 
@@ -117,6 +117,14 @@ pub async fn handle(
             groups
                 .call(broker, caller, |c, ctx, now| {
                     c.consumer_group_describe(ctx, &r, now)
+                })
+                .await
+        }
+        RequestKind::TxnOffsetCommit(r) => {
+            let exists = partition_exists(broker);
+            groups
+                .call(broker, caller, |c, ctx, now| {
+                    c.txn_offset_commit(ctx, &r, &exists, now)
                 })
                 .await
         }

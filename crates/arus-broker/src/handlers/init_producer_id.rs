@@ -1,8 +1,6 @@
-//! InitProducerId for idempotent producers: a fresh producer ID with epoch 0.
-//!
-//! Transactional IDs need the transaction coordinator, which Arus does not have yet; such
-//! requests are refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED (clients also find no
-//! transaction coordinator, since FindCoordinator is not advertised).
+//! InitProducerId: idempotent producers get a fresh producer ID with epoch 0; transactional
+//! producers get their transactional ID's producer ID with a bumped epoch from the
+//! transaction coordinator, which fences older instances.
 
 use kafka_protocol::messages::{InitProducerIdRequest, InitProducerIdResponse, ProducerId};
 use kafka_protocol::ResponseError;
@@ -10,15 +8,40 @@ use kafka_protocol::ResponseError;
 use crate::broker::Broker;
 
 /// Answers InitProducerId.
-pub fn handle(broker: &Broker, request: InitProducerIdRequest) -> InitProducerIdResponse {
+pub fn handle(
+    broker: &Broker,
+    version: i16,
+    request: InitProducerIdRequest,
+) -> InitProducerIdResponse {
     let refused = |e: ResponseError| {
         InitProducerIdResponse::default()
             .with_error_code(e.code())
             .with_producer_id(ProducerId(-1))
             .with_producer_epoch(-1)
     };
-    if request.transactional_id.is_some() {
-        return refused(ResponseError::TransactionalIdAuthorizationFailed);
+    if let Some(id) = request.transactional_id.as_ref().map(|t| t.0.to_string()) {
+        let expected =
+            (request.producer_id.0 >= 0).then_some((request.producer_id.0, request.producer_epoch));
+        let mut allocate = || broker.producer_ids.next_id().ok();
+        let result = broker.transactions.apply(broker, |c, now| {
+            c.init_producer_id(
+                &id,
+                request.transaction_timeout_ms,
+                expected,
+                now,
+                &mut allocate,
+            )
+        });
+        return match result {
+            Ok((pid, epoch)) => InitProducerIdResponse::default()
+                .with_producer_id(ProducerId(pid))
+                .with_producer_epoch(epoch),
+            // PRODUCER_FENCED exists from v4 (KIP-588); older clients know the epoch error.
+            Err(ResponseError::ProducerFenced) if version < 4 => {
+                refused(ResponseError::InvalidProducerEpoch)
+            }
+            Err(e) => refused(e),
+        };
     }
     match broker.producer_ids.next_id() {
         Ok(id) => InitProducerIdResponse::default()

@@ -47,7 +47,8 @@ pub fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Option<
                     )),
                     Some(t) => match t.partition(data.index) {
                         None => Err((ResponseError::UnknownTopicOrPartition, None)),
-                        Some(p) => append(p, data.records.as_deref(), now),
+                        Some(p) => check_transactional(broker, p, data.records.as_deref())
+                            .and_then(|_| append(p, data.records.as_deref(), now)),
                     },
                 }
             };
@@ -88,6 +89,43 @@ pub fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Option<
 }
 
 type AppendResult = Result<arus_log::AppendInfo, (ResponseError, Option<String>)>;
+
+/// Clients may not write transaction markers, and a transactional batch must belong to its
+/// producer's ongoing transaction in this partition: a write the coordinator does not know
+/// about could never be committed or aborted and would hold back read_committed readers
+/// forever (the hanging transactions KIP-890 closes).
+fn check_transactional(
+    broker: &Broker,
+    partition: &crate::partition::Partition,
+    records: Option<&[u8]>,
+) -> Result<(), (ResponseError, Option<String>)> {
+    let Some(header) = records.and_then(|r| arus_log::parse_header(r).ok()) else {
+        return Ok(()); // malformed input is refused by the append with its own error
+    };
+    if header.is_control() {
+        return Err((
+            ResponseError::InvalidRecord,
+            Some("clients may not write control batches".into()),
+        ));
+    }
+    if header.is_transactional()
+        && !broker.transactions.partition_in_transaction(
+            header.producer_id,
+            header.producer_epoch,
+            &partition.topic,
+            partition.index,
+        )
+    {
+        return Err((
+            ResponseError::InvalidTxnState,
+            Some(format!(
+                "producer {} (epoch {}) has not added {}-{} to an ongoing transaction",
+                header.producer_id, header.producer_epoch, partition.topic, partition.index
+            )),
+        ));
+    }
+    Ok(())
+}
 
 fn append(
     partition: &crate::partition::Partition,
