@@ -127,6 +127,15 @@ async fn route(
         RequestKind::EndTxn(r) => {
             ResponseKind::EndTxn(handlers::txn_apis::end_txn(broker, version, r))
         }
+        RequestKind::DescribeProducers(r) => {
+            ResponseKind::DescribeProducers(handlers::txn_admin::describe_producers(broker, r))
+        }
+        RequestKind::ListTransactions(r) => {
+            ResponseKind::ListTransactions(handlers::txn_admin::list_transactions(broker, r))
+        }
+        RequestKind::DescribeTransactions(r) => ResponseKind::DescribeTransactions(
+            handlers::txn_admin::describe_transactions(broker, r),
+        ),
         RequestKind::DescribeCluster(r) => {
             ResponseKind::DescribeCluster(handlers::describe_cluster::handle(broker, ctx, r))
         }

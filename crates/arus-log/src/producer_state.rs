@@ -106,7 +106,8 @@ impl ProducerEntry {
         }
     }
 
-    fn last_seq(&self) -> i32 {
+    /// The sequence number of its last batch (-1 without batches).
+    pub fn last_seq(&self) -> i32 {
         self.batches.back().map_or(NO_SEQUENCE, |b| b.last_seq)
     }
 
@@ -191,6 +192,14 @@ impl ProducerStateManager {
     /// The entry of a producer, if the partition knows it.
     pub fn entry(&self, producer_id: i64) -> Option<&ProducerEntry> {
         self.producers.get(&producer_id)
+    }
+
+    /// Every known producer, sorted by ID (DescribeProducers).
+    pub fn producers(&self) -> Vec<(i64, &ProducerEntry)> {
+        let mut v: Vec<(i64, &ProducerEntry)> =
+            self.producers.iter().map(|(id, e)| (*id, e)).collect();
+        v.sort_by_key(|(id, _)| *id);
+        v
     }
 
     /// Number of producers known.

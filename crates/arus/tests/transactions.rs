@@ -339,3 +339,101 @@ fn transactions_survive_a_broker_crash() {
         map(&[(0, &["kept"]), (1, &["after"])])
     );
 }
+
+/// DescribeProducers, ListTransactions and DescribeTransactions show an open transaction
+/// and its producer, as kafka-transactions.sh reads them.
+#[test]
+fn admin_apis_show_open_transactions() {
+    use kafka_protocol::messages::{
+        describe_producers_request::TopicRequest, DescribeProducersRequest,
+        DescribeTransactionsRequest, ListTransactionsRequest, TopicName, TransactionalId,
+    };
+    use kafka_protocol::protocol::StrBytes;
+
+    let broker = TestBroker::start();
+    broker.create_topic("audit", 2, &[]);
+    let p = txn_producer(&broker, "auditor", &[("transaction.timeout.ms", "60000")]);
+    p.begin_transaction().unwrap();
+    send(&p, "audit", 1, "a");
+    send(&p, "audit", 1, "b");
+    p.flush(T).unwrap();
+
+    let mut conn = common::RawConn::connect(&broker);
+    let listed = conn.call(
+        &ListTransactionsRequest::default()
+            .with_state_filters(vec![StrBytes::from_static_str("Ongoing")])
+            .with_duration_filter(-1),
+        1,
+    );
+    assert_eq!(listed.error_code, 0);
+    assert_eq!(listed.transaction_states.len(), 1);
+    let t = &listed.transaction_states[0];
+    assert_eq!(
+        (t.transactional_id.as_str(), t.transaction_state.as_str()),
+        ("auditor", "Ongoing")
+    );
+    let pid = t.producer_id;
+
+    let described = conn.call(
+        &DescribeTransactionsRequest::default().with_transactional_ids(vec![
+            TransactionalId(StrBytes::from_static_str("auditor")),
+            TransactionalId(StrBytes::from_static_str("nobody")),
+        ]),
+        0,
+    );
+    let (a, b) = (
+        &described.transaction_states[0],
+        &described.transaction_states[1],
+    );
+    assert_eq!(
+        (
+            a.error_code,
+            a.transaction_state.as_str(),
+            a.transaction_timeout_ms
+        ),
+        (0, "Ongoing", 60000)
+    );
+    assert_eq!((a.producer_id, a.producer_epoch), (pid, 0));
+    assert_eq!(a.topics.len(), 1);
+    assert_eq!(
+        (
+            a.topics[0].topic.as_str(),
+            a.topics[0].partitions.as_slice()
+        ),
+        ("audit", &[1][..])
+    );
+    assert_eq!(b.error_code, 105, "TRANSACTIONAL_ID_NOT_FOUND");
+
+    let producers = conn.call(
+        &DescribeProducersRequest::default().with_topics(vec![TopicRequest::default()
+            .with_name(TopicName(StrBytes::from_static_str("audit")))
+            .with_partition_indexes(vec![0, 1, 9])]),
+        0,
+    );
+    let parts = &producers.topics[0].partitions;
+    assert_eq!(parts[0].active_producers.len(), 0);
+    assert_eq!(parts[1].active_producers.len(), 1);
+    let s = &parts[1].active_producers[0];
+    assert_eq!(
+        (
+            s.producer_id,
+            s.producer_epoch,
+            s.last_sequence,
+            s.current_txn_start_offset
+        ),
+        (pid, 0, 1, 0)
+    );
+    assert_eq!(parts[2].error_code, 3, "UNKNOWN_TOPIC_OR_PARTITION");
+
+    p.commit_transaction(T).unwrap();
+    let described = conn.call(
+        &DescribeTransactionsRequest::default()
+            .with_transactional_ids(vec![TransactionalId(StrBytes::from_static_str("auditor"))]),
+        0,
+    );
+    assert_eq!(
+        described.transaction_states[0].transaction_state.as_str(),
+        "CompleteCommit"
+    );
+    assert!(described.transaction_states[0].topics.is_empty());
+}

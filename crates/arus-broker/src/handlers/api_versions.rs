@@ -40,6 +40,9 @@ const IMPLEMENTED: &[ApiKey] = &[
     ApiKey::AddOffsetsToTxn,
     ApiKey::EndTxn,
     ApiKey::TxnOffsetCommit,
+    ApiKey::DescribeProducers,
+    ApiKey::DescribeTransactions,
+    ApiKey::ListTransactions,
 ];
 
 /// The advertised version range of an API, or None if Arus does not implement it.
@@ -95,6 +98,11 @@ fn codec_versions(key: ApiKey) -> VersionRange {
         ApiKey::AddOffsetsToTxn => both::<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>(),
         ApiKey::EndTxn => both::<EndTxnRequest, EndTxnResponse>(),
         ApiKey::TxnOffsetCommit => both::<TxnOffsetCommitRequest, TxnOffsetCommitResponse>(),
+        ApiKey::DescribeProducers => both::<DescribeProducersRequest, DescribeProducersResponse>(),
+        ApiKey::DescribeTransactions => {
+            both::<DescribeTransactionsRequest, DescribeTransactionsResponse>()
+        }
+        ApiKey::ListTransactions => both::<ListTransactionsRequest, ListTransactionsResponse>(),
         _ => VersionRange { min: 0, max: -1 },
     };
     codecs
@@ -160,7 +168,7 @@ mod tests {
             keys,
             vec![
                 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 32, 33, 35, 37,
-                42, 44, 47, 60, 68, 69, 24, 25, 26, 28
+                42, 44, 47, 60, 68, 69, 24, 25, 26, 28, 61, 65, 66
             ]
         );
         assert_eq!(

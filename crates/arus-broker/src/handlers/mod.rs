@@ -17,6 +17,7 @@ pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
 pub mod produce;
+pub mod txn_admin;
 pub mod txn_apis;
 
 use std::collections::HashSet;

@@ -1636,3 +1636,39 @@ impl RawConn {
         out
     }
 }
+
+impl RawConn {
+    /// Sends a `kafka-protocol` request at `version` (right header version included) and
+    /// decodes its answer.
+    pub fn call<R: kafka_protocol::protocol::Request>(
+        &mut self,
+        req: &R,
+        version: i16,
+    ) -> R::Response {
+        use kafka_protocol::messages::{RequestHeader, ResponseHeader};
+        use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, StrBytes};
+        let correlation = self.next_correlation;
+        self.next_correlation += 1;
+        let mut header = RequestHeader::default();
+        header.request_api_key = R::KEY;
+        header.request_api_version = version;
+        header.correlation_id = correlation;
+        header.client_id = Some(StrBytes::from_static_str("arus-e2e-raw"));
+        let mut body = bytes::BytesMut::new();
+        header
+            .encode(&mut body, R::header_version(version))
+            .unwrap();
+        req.encode(&mut body, version).unwrap();
+        let mut frame = (body.len() as i32).to_be_bytes().to_vec();
+        frame.extend_from_slice(&body);
+        self.write_raw(&frame).expect("write request");
+        let mut answer = bytes::Bytes::from(self.read_frame().expect("read response"));
+        let h = ResponseHeader::decode(
+            &mut answer,
+            <R::Response as HeaderVersion>::header_version(version),
+        )
+        .unwrap();
+        assert_eq!(h.correlation_id, correlation);
+        R::Response::decode(&mut answer, version).unwrap()
+    }
+}
