@@ -110,9 +110,18 @@ struct Topics {
     by_id: HashMap<Uuid, String>,
 }
 
+/// File (in the metadata directory) holding the dynamic cluster-wide broker defaults.
+const DYNAMIC_DEFAULTS_FILE: &str = "dynamic-broker-defaults.properties";
+
 /// The registry of hosted topics.
 pub struct Catalog {
-    config: Arc<BrokerConfig>,
+    /// The broker configuration with its dynamic cluster-wide defaults; replaced whole when
+    /// a default changes.
+    config: RwLock<Arc<BrokerConfig>>,
+    /// Whether `log.cleanup.policy` (the default of topics without an override) includes
+    /// compaction: read on every produce, so kept apart from the config lock.
+    default_compacted: std::sync::atomic::AtomicBool,
+    dynamic_defaults_path: PathBuf,
     store: TopicStore,
     log_dirs: Vec<LogDirState>,
     topics: RwLock<Topics>,
@@ -129,9 +138,14 @@ impl Catalog {
             .first()
             .map(|d| d.path.clone())
             .ok_or_else(|| CatalogError::Storage("log.dirs is empty".into()))?;
-        let store = TopicStore::open(&first.join("arus-metadata"))?;
+        let metadata = first.join("arus-metadata");
+        let store = TopicStore::open(&metadata)?;
+        let dynamic_defaults_path = metadata.join(DYNAMIC_DEFAULTS_FILE);
+        let config = with_stored_dynamic_defaults(config, &dynamic_defaults_path)?;
         let catalog = Catalog {
-            config,
+            default_compacted: std::sync::atomic::AtomicBool::new(compacts(&config)),
+            config: RwLock::new(config),
+            dynamic_defaults_path,
             store,
             log_dirs,
             topics: RwLock::new(Topics::default()),
@@ -186,9 +200,41 @@ impl Catalog {
         &self.log_dirs
     }
 
-    /// The broker configuration topics are resolved against.
-    pub fn broker_config(&self) -> &BrokerConfig {
-        &self.config
+    /// The broker configuration topics are resolved against, dynamic defaults included.
+    pub fn broker_config(&self) -> Arc<BrokerConfig> {
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Replaces the dynamic cluster-wide broker defaults (`kafka-configs --entity-type brokers
+    /// --entity-default`): validated, persisted, and applied live to every topic that does not
+    /// override them.
+    pub fn set_dynamic_defaults(
+        &self,
+        defaults: &BTreeMap<String, String>,
+    ) -> Result<(), crate::config::ConfigError> {
+        let _guard = CREATE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        let next = Arc::new(dynamic_defaults_applied(&self.broker_config(), defaults)?);
+        let text: String = defaults.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        write_atomically(&self.dynamic_defaults_path, &text).map_err(|e| {
+            crate::config::ConfigError::Io {
+                path: self.dynamic_defaults_path.clone(),
+                message: e.to_string(),
+            }
+        })?;
+        self.default_compacted
+            .store(compacts(&next), std::sync::atomic::Ordering::Relaxed);
+        *self.config.write().unwrap_or_else(|p| p.into_inner()) = next;
+        for topic in self.read().by_name.values() {
+            let log_config = self.log_config(&topic.configs);
+            for p in &topic.partitions {
+                p.update_config(log_config.clone());
+            }
+        }
+        info!(defaults = ?defaults, "dynamic broker defaults changed");
+        Ok(())
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Topics> {
@@ -388,9 +434,20 @@ impl Catalog {
         Ok(())
     }
 
+    /// Whether the topic's cleanup.policy (its override, else `log.cleanup.policy`) includes
+    /// compaction.
+    pub fn is_compacted(&self, topic: &Topic) -> bool {
+        match topic.configs.get("cleanup.policy") {
+            Some(policy) => policy.split(',').any(|p| p.trim() == "compact"),
+            None => self
+                .default_compacted
+                .load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
     /// The storage settings for a topic with these overrides.
     pub fn log_config(&self, overrides: &BTreeMap<String, String>) -> LogConfig {
-        crate::log_config::for_topic(&self.config, overrides)
+        crate::log_config::for_topic(&self.broker_config(), overrides)
     }
 
     fn open_partition(
@@ -460,6 +517,62 @@ impl Catalog {
 }
 
 static CREATE_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn compacts(config: &BrokerConfig) -> bool {
+    config.log_cleanup_policy().iter().any(|p| p == "compact")
+}
+
+/// `base` with exactly `defaults` as its dynamic cluster-wide defaults.
+pub fn dynamic_defaults_applied(
+    base: &BrokerConfig,
+    defaults: &BTreeMap<String, String>,
+) -> Result<BrokerConfig, crate::config::ConfigError> {
+    let mut next = base.clone();
+    for name in base.dynamic_defaults().keys() {
+        next.remove_dynamic_default(name);
+    }
+    for (k, v) in defaults {
+        next.set_dynamic_default(k, v)?;
+    }
+    Ok(next)
+}
+
+/// The configuration with the dynamic defaults stored by an earlier run; a stored default
+/// that no longer validates is skipped with a warning rather than stopping the broker.
+fn with_stored_dynamic_defaults(
+    config: Arc<BrokerConfig>,
+    path: &Path,
+) -> Result<Arc<BrokerConfig>, CatalogError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(config),
+        Err(e) => return Err(CatalogError::Storage(format!("{}: {e}", path.display()))),
+    };
+    let pairs = crate::config::parse_properties(&text)
+        .map_err(|e| CatalogError::Storage(format!("{}: {e}", path.display())))?;
+    let mut next = (*config).clone();
+    for (k, v) in pairs {
+        if let Err(e) = next.set_dynamic_default(&k, &v) {
+            warn!(key = %k, error = %e, "ignoring a stored dynamic broker default");
+        }
+    }
+    Ok(Arc::new(next))
+}
+
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        crate::topic_store::sync_dir(dir)?;
+    }
+    Ok(())
+}
 
 fn check_partition_count(partitions: i32) -> Result<(), CatalogError> {
     if partitions < 1 {

@@ -736,3 +736,145 @@ fn installed_scripts_and_completions() {
         out.stderr
     );
 }
+
+/// `--entity-default` broker configs: set and listed with their source, inherited by topics
+/// without an override, applied live (retention removes old segments at once), kept across
+/// a restart, and refused for configs Kafka does not update dynamically.
+#[test]
+fn dynamic_broker_defaults_apply_live_and_persist() {
+    let mut broker = TestBroker::start_with(&["log.retention.check.interval.ms=200"]);
+    broker.create_topic("metrics", 1, &[("segment.bytes", "1024")]);
+    let producer = broker.producer();
+    for i in 0..40 {
+        send_kv(&producer, "metrics", 0, &format!("k{i}"), &"x".repeat(100));
+    }
+    assert_eq!(common::watermarks(&broker, "metrics", 0).0, 0);
+    let b = broker.bootstrap();
+
+    let out = ok(
+        &[
+            "configs",
+            "--alter",
+            "--entity-type",
+            "brokers",
+            "--entity-default",
+            "--add-config",
+            "log.retention.ms=1",
+            "--bootstrap-server",
+            &b,
+        ],
+        "",
+    );
+    assert_eq!(
+        out.stdout,
+        "Completed updating default config for brokers in the cluster.\n"
+    );
+    let out = ok(
+        &[
+            "configs",
+            "--describe",
+            "--entity-type",
+            "brokers",
+            "--entity-default",
+            "--bootstrap-server",
+            &b,
+        ],
+        "",
+    );
+    assert_eq!(
+        out.lines(),
+        vec![
+            "Default configs for brokers in the cluster are:",
+            "  log.retention.ms=1 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.retention.ms=1, DEFAULT_CONFIG:log.retention.hours=168}",
+        ]
+    );
+    // The topic inherits it and retention applies it without a restart.
+    let out = ok(
+        &[
+            "configs",
+            "--describe",
+            "--topic",
+            "metrics",
+            "--all",
+            "--bootstrap-server",
+            &b,
+        ],
+        "",
+    );
+    assert!(
+        out.lines().contains(&"  retention.ms=1 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.retention.ms=1, DEFAULT_CONFIG:log.retention.hours=168}"),
+        "{}",
+        out.stdout
+    );
+    common::wait_until(
+        "retention under the dynamic default",
+        Duration::from_secs(15),
+        || common::watermarks(&broker, "metrics", 0).0 > 0,
+    );
+
+    // Kept across a restart; removed with --delete-config.
+    broker.stop();
+    broker.restart();
+    let b = broker.bootstrap();
+    let out = ok(
+        &[
+            "configs",
+            "--describe",
+            "--broker-defaults",
+            "--bootstrap-server",
+            &b,
+        ],
+        "",
+    );
+    assert_eq!(out.lines().len(), 2, "{}", out.stdout);
+    ok(
+        &[
+            "configs",
+            "--alter",
+            "--broker-defaults",
+            "--delete-config",
+            "log.retention.ms",
+            "--bootstrap-server",
+            &b,
+        ],
+        "",
+    );
+    let out = ok(
+        &[
+            "configs",
+            "--describe",
+            "--broker-defaults",
+            "--bootstrap-server",
+            &b,
+        ],
+        "",
+    );
+    assert_eq!(
+        out.lines(),
+        vec!["Default configs for brokers in the cluster are:"]
+    );
+
+    let out = fails(&[
+        "configs",
+        "--alter",
+        "--broker-defaults",
+        "--add-config",
+        "log.dirs=/tmp/x",
+        "--bootstrap-server",
+        &b,
+    ]);
+    assert_eq!(
+        out.stderr,
+        "Error while executing config command: Cannot update these configs dynamically: log.dirs\n"
+    );
+    let out = fails(&[
+        "configs",
+        "--alter",
+        "--broker-defaults",
+        "--add-config",
+        "log.retention.ms=soon",
+        "--bootstrap-server",
+        &b,
+    ]);
+    assert!(out.stderr.starts_with("Error while executing config command: Invalid value soon for configuration log.retention.ms"), "{}", out.stderr);
+}

@@ -222,9 +222,31 @@ fn apply(
                 .set_topic_configs(name, next)
                 .map_err(|e: CatalogError| (e.kafka_error(), e.to_string()))
         }
+        RESOURCE_BROKER if name.is_empty() => {
+            let config = broker.catalog.broker_config();
+            let next = compute(&config.dynamic_defaults())?;
+            // Validate against a scratch copy first, so a refused change touches nothing.
+            crate::catalog::dynamic_defaults_applied(&config, &next).map_err(|e| match e {
+                crate::config::ConfigError::NotDynamic { .. } => {
+                    (ResponseError::InvalidRequest, e.to_string())
+                }
+                other => (ResponseError::InvalidConfig, other.to_string()),
+            })?;
+            if validate_only {
+                return Ok(());
+            }
+            broker
+                .catalog
+                .set_dynamic_defaults(&next)
+                .map_err(|e| (ResponseError::KafkaStorageError, e.to_string()))
+        }
         RESOURCE_BROKER => Err((
             ResponseError::InvalidRequest,
-            "Arus does not support changing broker configs at run time yet; set them in server.properties".into(),
+            format!(
+                "Arus supports cluster-wide dynamic broker defaults only (resource name \"\", \
+                 --entity-default), not per-broker ones (\"{name}\"); set per-broker configs in \
+                 server.properties"
+            ),
         )),
         other => Err((
             ResponseError::InvalidRequest,

@@ -74,14 +74,19 @@ fn lookup(
                 )
             })?;
             Ok(crate::config::describe_topic(
-                &broker.config,
+                &broker.catalog.broker_config(),
                 &topic.configs,
             ))
         }
         RESOURCE_BROKER => {
+            let config = broker.catalog.broker_config();
             if name.is_empty() {
-                // The cluster-wide dynamic default: none set yet.
-                return Ok(Vec::new());
+                // The cluster-wide dynamic defaults, as Kafka lists them for `<default>`.
+                return Ok(config
+                    .describe()
+                    .into_iter()
+                    .filter(|e| e.source == crate::config::ConfigSource::DynamicDefaultBrokerConfig)
+                    .collect());
             }
             if name.parse::<i32>().ok() != Some(broker.node_id) {
                 return Err((
@@ -92,7 +97,7 @@ fn lookup(
                     ),
                 ));
             }
-            Ok(broker.config.describe())
+            Ok(config.describe())
         }
         RESOURCE_BROKER_LOGGER => Ok(Vec::new()),
         other => Err((

@@ -48,6 +48,13 @@ pub fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Option<
                     Some(t) => match t.partition(data.index) {
                         None => Err((ResponseError::UnknownTopicOrPartition, None)),
                         Some(p) => check_transactional(broker, p, data.records.as_deref())
+                            .and_then(|_| {
+                                if broker.catalog.is_compacted(t) {
+                                    check_keys(p, data.records.as_deref())
+                                } else {
+                                    Ok(())
+                                }
+                            })
                             .and_then(|_| append(p, data.records.as_deref(), now)),
                     },
                 }
@@ -89,6 +96,37 @@ pub fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Option<
 }
 
 type AppendResult = Result<arus_log::AppendInfo, (ResponseError, Option<String>)>;
+
+/// A compacted topic keeps the latest value per key, so a record without a key could never
+/// be compacted: Kafka refuses the whole batch. This decodes (and decompresses) the records,
+/// which only compacted topics pay for.
+fn check_keys(
+    partition: &crate::partition::Partition,
+    records: Option<&[u8]>,
+) -> Result<(), (ResponseError, Option<String>)> {
+    let Some(records) = records else {
+        return Ok(()); // refused by the append
+    };
+    let mut buf = bytes::Bytes::copy_from_slice(records);
+    // Undecodable input is left to the append, which refuses it with the precise error.
+    let Ok(sets) = kafka_protocol::records::RecordBatchDecoder::decode_all(&mut buf) else {
+        return Ok(());
+    };
+    let keyless = sets
+        .iter()
+        .flat_map(|s| s.records.iter())
+        .any(|r| !r.control && r.key.is_none());
+    if keyless {
+        return Err((
+            ResponseError::InvalidRecord,
+            Some(format!(
+                "Compacted topic cannot accept message without key in topic partition {}-{}.",
+                partition.topic, partition.index
+            )),
+        ));
+    }
+    Ok(())
+}
 
 /// Clients may not write transaction markers, and a transactional batch must belong to its
 /// producer's ongoing transaction in this partition: a write the coordinator does not know

@@ -210,16 +210,20 @@ fn describe(cluster: &mut Cluster, entity: &Entity, all: bool) -> ToolResult<()>
     for name in names {
         let configs = resource_configs(cluster, entity.kind, &name)?;
         let dynamic_source = dynamic_source(entity.kind, &name);
-        let what = if name.is_empty() {
-            format!("default {}", entity.singular())
+        if name.is_empty() {
+            let _ = writeln!(
+                out,
+                "Default configs for {}s in the cluster are:",
+                entity.singular()
+            );
         } else {
-            format!("{} {name}", entity.singular())
-        };
-        let _ = writeln!(
-            out,
-            "{} configs for {what} are:",
-            if all { "All" } else { "Dynamic" }
-        );
+            let _ = writeln!(
+                out,
+                "{} configs for {} {name} are:",
+                if all { "All" } else { "Dynamic" },
+                entity.singular()
+            );
+        }
         for c in configs
             .iter()
             .filter(|c| all || c.config_source == dynamic_source)
