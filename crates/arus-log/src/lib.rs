@@ -4,7 +4,9 @@
 //! (`00000000000000000000.log`, `.index`, `.timeindex`, `.txnindex`) holding
 //! Kafka v2 record batches exactly as they go over the wire, so fetches are
 //! served by copying byte ranges. Idempotent and transactional producers are
-//! tracked per partition (sequences, open transactions, last stable offset). [`Log`] is the per-partition entry point; the
+//! tracked per partition (sequences, open transactions, last stable offset). Logs with
+//! `cleanup.policy=compact` are compacted by [`Log::clean`], pass by pass. [`Log`] is the
+//! per-partition entry point; the
 //! checkpoint helpers read and write Kafka's log-dir bookkeeping files.
 
 #![warn(missing_docs)]
@@ -12,6 +14,8 @@
 mod batch;
 mod checkpoint;
 mod clean_shutdown;
+mod cleaner;
+mod compact_batch;
 mod config;
 mod error;
 mod fetch;
@@ -22,12 +26,14 @@ mod leader_epoch;
 mod log;
 mod offset_index;
 mod offset_lookup;
+mod offset_map;
 mod producer_state;
 mod recovery;
 mod retention;
 mod scan;
 mod segment;
 mod segment_index;
+mod swap;
 mod time_index;
 mod timestamp_search;
 mod transactions;
@@ -46,7 +52,8 @@ pub use checkpoint::{
 pub use clean_shutdown::{
     clear_clean_shutdown, has_clean_shutdown, mark_clean_shutdown, CLEAN_SHUTDOWN_FILE,
 };
-pub use config::{LogConfig, TimestampType};
+pub use cleaner::{CleanStats, CleanerConfig};
+pub use config::{CleanupPolicy, LogConfig, TimestampType};
 pub use error::{
     AppendError, LogError, CORRUPT_MESSAGE, INVALID_PRODUCER_EPOCH, INVALID_RECORD,
     INVALID_TXN_STATE, KAFKA_STORAGE_ERROR, MESSAGE_TOO_LARGE, OFFSET_OUT_OF_RANGE,

@@ -53,6 +53,14 @@ pub struct Log {
     pub(crate) dir_needs_sync: bool,
     pub(crate) epochs: LeaderEpochCache,
     pub(crate) producers: ProducerStateManager,
+    /// The cleaner's checkpoint: the first offset not yet cleaned (Kafka's
+    /// `cleaner-offset-checkpoint` entry for this partition).
+    pub(crate) clean_offset: i64,
+    /// Earliest delete horizon of a cleaned batch that still holds tombstones: from then
+    /// on a cleaning removes something even without new data.
+    pub(crate) pending_delete_horizon: Option<i64>,
+    /// Test hook: the cleaner's swap fails before its n-th next file operation.
+    pub(crate) cleaner_fail_after: Option<usize>,
 }
 
 impl Log {
@@ -196,7 +204,7 @@ impl Log {
         let too_big = seg.size().saturating_add(incoming) > self.config.effective_segment_bytes();
         let too_old = seg
             .rolling_base_ms()
-            .is_some_and(|t| now_ms.saturating_sub(t) > self.config.segment_ms);
+            .is_some_and(|t| now_ms.saturating_sub(t) > self.config.effective_segment_ms());
         let (offset_entries, time_entries) = seg.index_entries()?;
         let index_full = offset_entries >= self.config.max_offset_index_entries()
             || time_entries >= self.config.max_time_index_entries();

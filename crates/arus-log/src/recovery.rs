@@ -21,6 +21,7 @@ use crate::io_util::{remove_if_exists, sync_dir};
 use crate::leader_epoch::{LeaderEpochCache, LEADER_EPOCH_CHECKPOINT_FILE};
 use crate::log::Log;
 use crate::segment::Segment;
+use crate::swap::complete_swaps;
 
 /// What the broker knows about the previous run of a partition log, from
 /// the clean-shutdown marker and the log dir's checkpoint files.
@@ -34,11 +35,24 @@ pub struct RecoveryHint {
     pub log_start_offset: i64,
 }
 
-/// Lists segment base offsets in `dir`, removing leftovers of interrupted
-/// deletes and cleanings (`.deleted`, `.cleaned`, `.tmp`) and index files
-/// (`.index`, `.timeindex`, `.txnindex`) whose `.log` is gone. `.swap` files are left alone: Arus never writes
-/// them. Unknown files are ignored.
+/// Lists segment base offsets in `dir` after removing leftovers of interrupted deletes
+/// and cleanings (`.deleted`, `.cleaned`, `.tmp`), finishing an interrupted cleaner swap
+/// (`.swap`, see `swap.rs`), and removing index files (`.index`, `.timeindex`,
+/// `.txnindex`) whose `.log` is gone. Unknown files are ignored.
 fn scan_dir(dir: &Path) -> io::Result<Vec<i64>> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.ends_with(".deleted") || name.ends_with(".cleaned") || name.ends_with(".tmp") {
+            info!(file = %entry.path().display(), "removing leftover file");
+            remove_if_exists(&entry.path())?;
+        }
+    }
+    complete_swaps(dir)?;
     let mut logs = BTreeSet::new();
     let mut indexes: Vec<(i64, PathBuf)> = Vec::new();
     for entry in fs::read_dir(dir)? {
@@ -49,15 +63,6 @@ fn scan_dir(dir: &Path) -> io::Result<Vec<i64>> {
         let path = entry.path();
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if name.ends_with(".deleted") || name.ends_with(".cleaned") || name.ends_with(".tmp") {
-            info!(file = %path.display(), "removing leftover file");
-            remove_if_exists(&path)?;
-            continue;
-        }
-        if name.ends_with(".swap") {
-            warn!(file = %path.display(), "ignoring swap file");
-            continue;
-        }
         match parse_segment_file(name) {
             Some((base, SegmentFileKind::Log)) => {
                 logs.insert(base);
@@ -157,6 +162,9 @@ impl Log {
             dir_needs_sync,
             epochs,
             producers: Default::default(),
+            clean_offset: first_base,
+            pending_delete_horizon: None,
+            cleaner_fail_after: None,
         };
         let log_start = recovery.log_start_offset.max(first_base);
         if log_start > log_end_offset {

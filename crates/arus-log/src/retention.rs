@@ -44,8 +44,14 @@ impl Log {
     /// high watermark qualify; if the non-empty active segment qualifies too
     /// the log rolls first so it can go (log start becomes the log end).
     /// Returns how many segments were deleted.
+    ///
+    /// Only under `cleanup.policy` `delete` (alone or with `compact`): a compact-only log
+    /// keeps every segment and is bounded by the cleaner instead, as in Kafka.
     pub fn apply_retention(&mut self, now_ms: i64) -> Result<usize, LogError> {
         let mut deleted = 0;
+        if !self.config.cleanup_policy.delete {
+            return Ok(0);
+        }
         let retention_ms = self.config.retention_ms;
         if retention_ms >= 0 {
             let mut expired = Vec::new();

@@ -65,6 +65,24 @@ impl SegmentIndex {
         }
     }
 
+    /// Empty indexes written to the given paths (the cleaner's `.cleaned` files).
+    pub(crate) fn fresh_at(
+        index_path: std::path::PathBuf,
+        time_index_path: std::path::PathBuf,
+        base_offset: i64,
+    ) -> Self {
+        SegmentIndex {
+            base_offset,
+            offsets: OffsetIndex::fresh(index_path, base_offset),
+            times: TimeIndex::fresh(time_index_path, base_offset),
+            bytes_since_last_entry: 0,
+            max: TimestampOffset {
+                timestamp: -1,
+                offset: base_offset,
+            },
+        }
+    }
+
     /// Loads both index files; `Ok(Err(reason))` if either is unusable.
     pub(crate) fn load(
         dir: &Path,

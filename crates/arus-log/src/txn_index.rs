@@ -254,6 +254,16 @@ fn load(path: &Path) -> io::Result<Vec<AbortedTxnEntry>> {
     Ok(entries)
 }
 
+/// Writes `entries` as a complete `.txnindex`-format file at `path` and fsyncs it (the
+/// cleaner's output for a merged segment; the file exists even when empty so that a crash
+/// mid-swap never leaves the replaced segment's index looking like the new one's).
+pub(crate) fn write_entries(path: &Path, entries: &[AbortedTxnEntry]) -> io::Result<()> {
+    let bytes: Vec<u8> = entries.iter().flat_map(|e| e.encode()).collect();
+    let mut f = File::create(path)?;
+    f.write_all(&bytes)?;
+    f.sync_all()
+}
+
 fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = path.with_extension("txnindex.tmp");
     {

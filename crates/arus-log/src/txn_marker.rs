@@ -39,7 +39,7 @@ pub(crate) struct MarkerRecord {
 }
 
 /// Appends `v` zigzag-encoded as a varint (the record format's integers).
-fn put_varint(out: &mut Vec<u8>, v: i64) {
+pub(crate) fn put_varint(out: &mut Vec<u8>, v: i64) {
     let mut z = ((v << 1) ^ (v >> 63)) as u64;
     while z >= 0x80 {
         out.push((z as u8) | 0x80);
@@ -49,7 +49,7 @@ fn put_varint(out: &mut Vec<u8>, v: i64) {
 }
 
 /// Reads a zigzag varint at `*pos`, advancing it; `None` if truncated or too long.
-fn get_varint(buf: &[u8], pos: &mut usize) -> Option<i64> {
+pub(crate) fn get_varint(buf: &[u8], pos: &mut usize) -> Option<i64> {
     let mut z: u64 = 0;
     for shift in (0..64).step_by(7) {
         let b = *buf.get(*pos)?;

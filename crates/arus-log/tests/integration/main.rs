@@ -2,6 +2,8 @@
 
 mod common;
 
+mod compaction;
+
 mod append_read;
 mod idempotence;
 mod model;
