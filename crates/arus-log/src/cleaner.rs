@@ -254,7 +254,7 @@ impl Log {
             first += 1;
         }
         self.pending_delete_horizon = pending_horizon;
-        self.clean_offset = self.clean_offset.max(mapped.end);
+        self.clean_offset = mapped.end.max(start);
         stats.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         info!(
             dir = %self.dir.display(),

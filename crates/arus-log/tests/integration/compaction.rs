@@ -353,14 +353,14 @@ fn dir_names(dir: &Path) -> Vec<String> {
 fn a_crash_at_any_step_of_the_swap_loses_and_duplicates_nothing() {
     let base = tempfile::tempdir().unwrap();
     let original = base.path().join("original");
-    let (mut log, appended) = random_log(&original, 42, 30);
+    let (mut log, appended) = random_log(&original, 42, 14);
     let active_base = *log.segment_base_offsets().last().unwrap();
     let before = records(&log);
     log.flush_for_shutdown().unwrap();
     drop(log);
     // A small map gives several groups and passes; segments of 600 bytes merge in twos.
     let cfg = CleanerConfig {
-        dedupe_buffer_bytes: 24 * 20,
+        dedupe_buffer_bytes: 24 * 12,
         io_buffer_bytes: 1024,
     };
     let after = expected(&appended, active_base, false);
@@ -368,6 +368,25 @@ fn a_crash_at_any_step_of_the_swap_loses_and_duplicates_nothing() {
     for (_, k, v) in &appended {
         latest.insert(k.clone(), v.clone());
     }
+    // The uninterrupted run covers several passes and groups that merge segments.
+    let probe = base.path().join("probe");
+    copy_dir(&original, &probe);
+    let mut log = Log::open(&probe, compact_config(600), clean_hint(), 0).unwrap();
+    log.set_high_watermark(log.log_end_offset());
+    let mut passes = Vec::new();
+    while let Some(s) = log.clean(2_000, &cfg).unwrap() {
+        passes.push(s.clone());
+        if s.complete {
+            break;
+        }
+    }
+    assert!(passes.len() > 1, "{passes:?}");
+    assert!(
+        passes.iter().any(|s| s.segments_before > s.segments_after),
+        "{passes:?}"
+    );
+    assert_eq!(records(&log), after);
+    drop(log);
     let mut n = 0;
     loop {
         let run = base.path().join(format!("run-{n}"));
