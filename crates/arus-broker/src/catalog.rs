@@ -465,7 +465,8 @@ impl Catalog {
             .ok_or_else(|| CatalogError::Storage(format!("unknown log dir {}", root.display())))?;
         let hint: RecoveryHint = state.recovery_hint(topic, index);
         let dir = root.join(partition_dir_name(topic, index));
-        let log = Log::open(&dir, self.log_config(overrides), hint, now_ms)?;
+        let mut log = Log::open(&dir, self.log_config(overrides), hint, now_ms)?;
+        log.set_clean_offset(state.clean_offset(topic, index));
         state.count_partition();
         Ok(Arc::new(Partition::new(
             topic.to_string(),
@@ -483,7 +484,7 @@ impl Catalog {
             .unwrap_or_default()
     }
 
-    /// Writes each log dir's recovery-point and log-start checkpoints.
+    /// Writes each log dir's recovery-point, log-start and cleaner-offset checkpoints.
     pub fn write_checkpoints(&self) -> Result<(), CatalogError> {
         let partitions = self.partitions();
         for state in &self.log_dirs {
@@ -493,12 +494,16 @@ impl Catalog {
                 .collect();
             let mut recovery = Vec::with_capacity(mine.len());
             let mut starts = Vec::with_capacity(mine.len());
+            let mut cleaned = Vec::new();
             for p in mine {
                 let log = p.log();
                 recovery.push((p.topic.clone(), p.index, log.recovery_point()));
                 starts.push((p.topic.clone(), p.index, log.log_start_offset()));
+                if log.clean_offset() > 0 {
+                    cleaned.push((p.topic.clone(), p.index, log.clean_offset()));
+                }
             }
-            state.write_checkpoints(&recovery, &starts)?;
+            state.write_checkpoints(&recovery, &starts, &cleaned)?;
         }
         Ok(())
     }

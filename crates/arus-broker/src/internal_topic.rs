@@ -173,8 +173,21 @@ pub fn read_entries(partition: &Partition) -> Result<Vec<Entry>, String> {
         if bytes.is_empty() {
             return Ok(out);
         }
-        let sets = RecordBatchDecoder::decode_all(&mut bytes).map_err(|e| e.to_string())?;
+        // Progress is measured by batch headers, not records: compaction leaves batches
+        // with no records (kept for their producer's sequence) and gaps between offsets.
         let mut next = offset;
+        let mut pos = 0;
+        while let Some(header) = bytes
+            .get(pos..)
+            .and_then(|b| arus_log::parse_header(b).ok())
+        {
+            next = next.max(header.next_offset());
+            let Some(size) = header.total_size() else {
+                break;
+            };
+            pos += size;
+        }
+        let sets = RecordBatchDecoder::decode_all(&mut bytes).map_err(|e| e.to_string())?;
         for set in sets {
             for r in set.records {
                 next = next.max(r.offset + 1);

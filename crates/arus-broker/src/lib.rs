@@ -5,6 +5,7 @@ pub mod alloc_guard;
 pub mod background;
 pub mod broker;
 pub mod catalog;
+pub mod cleaner;
 pub mod config;
 pub mod connection;
 pub mod dispatch;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use arus_log::{LogConfig, TimestampType};
+use arus_log::{CleanupPolicy, LogConfig, TimestampType};
 
 use crate::config::{BrokerConfig, TopicConfigs};
 
@@ -18,20 +18,14 @@ pub fn for_topic(broker: &BrokerConfig, overrides: &BTreeMap<String, String>) ->
         i64::MAX => u64::MAX,
         n => u64::try_from(n).unwrap_or(u64::MAX),
     };
-    // Retention deletes only under cleanup.policy=delete; a compact-only topic keeps every
-    // segment (the cleaner, not retention, bounds it).
-    let (retention_ms, retention_bytes) = if topic.delete() {
-        (topic.retention_ms(), topic.retention_bytes())
-    } else {
-        (-1, -1)
-    };
     LogConfig {
         segment_bytes: u64::try_from(topic.segment_bytes()).unwrap_or(1),
         segment_ms: topic.segment_ms(),
         segment_index_bytes: u64::try_from(topic.segment_index_bytes()).unwrap_or(1),
         index_interval_bytes: u64::try_from(topic.index_interval_bytes()).unwrap_or(0),
-        retention_ms,
-        retention_bytes,
+        // The log applies retention only under cleanup.policy=delete.
+        retention_ms: topic.retention_ms(),
+        retention_bytes: topic.retention_bytes(),
         max_message_bytes: usize::try_from(topic.max_message_bytes()).unwrap_or(0),
         timestamp_type: if topic.log_append_time() {
             TimestampType::LogAppendTime
@@ -40,6 +34,14 @@ pub fn for_topic(broker: &BrokerConfig, overrides: &BTreeMap<String, String>) ->
         },
         flush_messages,
         flush_ms: topic.flush_ms(),
+        cleanup_policy: CleanupPolicy {
+            delete: topic.delete(),
+            compact: topic.compact(),
+        },
+        min_cleanable_dirty_ratio: topic.min_cleanable_dirty_ratio(),
+        min_compaction_lag_ms: topic.min_compaction_lag_ms(),
+        max_compaction_lag_ms: topic.max_compaction_lag_ms(),
+        delete_retention_ms: topic.delete_retention_ms(),
     }
 }
 
@@ -68,14 +70,17 @@ mod tests {
     }
 
     #[test]
-    fn compact_only_topics_are_not_trimmed_by_retention() {
+    fn cleanup_policy_and_cleaner_settings_reach_the_log() {
         let broker = BrokerConfig::default();
         let mut o = BTreeMap::new();
         o.insert("cleanup.policy".to_string(), "compact".to_string());
         o.insert("retention.ms".to_string(), "1000".to_string());
         let c = for_topic(&broker, &o);
-        assert_eq!((c.retention_ms, c.retention_bytes), (-1, -1));
+        assert_eq!(c.cleanup_policy, CleanupPolicy::COMPACT);
         o.insert("cleanup.policy".to_string(), "compact,delete".to_string());
-        assert_eq!(for_topic(&broker, &o).retention_ms, 1000);
+        o.insert("min.cleanable.dirty.ratio".to_string(), "0.1".to_string());
+        let c = for_topic(&broker, &o);
+        assert_eq!(c.cleanup_policy, CleanupPolicy::COMPACT_DELETE);
+        assert_eq!((c.retention_ms, c.min_cleanable_dirty_ratio), (1000, 0.1));
     }
 }

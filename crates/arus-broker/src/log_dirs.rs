@@ -12,6 +12,8 @@ use arus_log::{read_checkpoint, write_checkpoint, RecoveryHint};
 pub const RECOVERY_POINT_FILE: &str = "recovery-point-offset-checkpoint";
 /// Kafka's file holding each partition's log start offset.
 pub const LOG_START_FILE: &str = "log-start-offset-checkpoint";
+/// Kafka's per-log-dir file of how far each compacted partition has been cleaned.
+pub const CLEANER_OFFSET_FILE: &str = "cleaner-offset-checkpoint";
 
 /// The directory name of a partition: `<topic>-<partition>`.
 pub fn partition_dir_name(topic: &str, partition: i32) -> String {
@@ -36,6 +38,7 @@ pub struct LogDirState {
     pub clean_shutdown: bool,
     recovery_points: HashMap<(String, i32), i64>,
     log_starts: HashMap<(String, i32), i64>,
+    clean_offsets: HashMap<(String, i32), i64>,
     partitions: AtomicUsize,
 }
 
@@ -52,11 +55,13 @@ impl LogDirState {
         };
         let recovery_points = to_map(read_checkpoint(&path.join(RECOVERY_POINT_FILE))?);
         let log_starts = to_map(read_checkpoint(&path.join(LOG_START_FILE))?);
+        let clean_offsets = to_map(read_checkpoint(&path.join(CLEANER_OFFSET_FILE))?);
         Ok(LogDirState {
             path: path.to_path_buf(),
             clean_shutdown,
             recovery_points,
             log_starts,
+            clean_offsets,
             partitions: AtomicUsize::new(0),
         })
     }
@@ -89,6 +94,14 @@ impl LogDirState {
         }
     }
 
+    /// How far the cleaner got in a partition before the last checkpoint (0: never cleaned).
+    pub fn clean_offset(&self, topic: &str, partition: i32) -> i64 {
+        self.clean_offsets
+            .get(&(topic.to_string(), partition))
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// Records that one more partition lives here (for placing new partitions).
     pub fn count_partition(&self) {
         self.partitions.fetch_add(1, Ordering::Relaxed);
@@ -99,14 +112,16 @@ impl LogDirState {
         self.partitions.load(Ordering::Relaxed)
     }
 
-    /// Writes both checkpoint files atomically.
+    /// Writes the checkpoint files atomically.
     pub fn write_checkpoints(
         &self,
         recovery: &[(String, i32, i64)],
         starts: &[(String, i32, i64)],
+        cleaned: &[(String, i32, i64)],
     ) -> std::io::Result<()> {
         write_checkpoint(&self.path.join(RECOVERY_POINT_FILE), recovery)?;
-        write_checkpoint(&self.path.join(LOG_START_FILE), starts)
+        write_checkpoint(&self.path.join(LOG_START_FILE), starts)?;
+        write_checkpoint(&self.path.join(CLEANER_OFFSET_FILE), cleaned)
     }
 
     /// Removes the marker once logs are open, so a crash from now on is seen as unclean.

@@ -82,6 +82,7 @@ pub async fn run(
     on_ready(&bound);
 
     background::spawn(broker.clone());
+    crate::cleaner::spawn(broker.clone());
     Groups::spawn_timers(broker.clone());
     Transactions::spawn_timers(broker.clone());
     let (stop_tx, stop_rx) = watch::channel(false);

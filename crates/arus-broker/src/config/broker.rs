@@ -317,6 +317,15 @@ static BROKER_CONFIGS: &[BrokerConfigKey] = &[
         "How long the log cleaner sleeps when there is nothing to clean.",
     ),
     cfg(
+        "log.cleaner.dedupe.buffer.size",
+        Long,
+        Some("134217728"),
+        Validator::AtLeast(0),
+        ClusterWide,
+        "Memory for the cleaners' key → offset maps, shared by all cleaner threads; a log \
+         with more keys than fit is cleaned in several passes.",
+    ),
+    cfg(
         "log.cleaner.delete.retention.ms",
         Long,
         Some("86400000"),
@@ -331,6 +340,14 @@ static BROKER_CONFIGS: &[BrokerConfigKey] = &[
         Validator::Any,
         ReadOnly,
         "Run the log cleaner, which compacts topics with cleanup.policy=compact.",
+    ),
+    cfg(
+        "log.cleaner.io.buffer.size",
+        Int,
+        Some("524288"),
+        Validator::AtLeast(0),
+        ClusterWide,
+        "Buffer the cleaner reads and writes segments through.",
     ),
     cfg(
         "log.cleaner.max.compaction.lag.ms",
@@ -876,9 +893,7 @@ static KAFKA_ONLY_CONFIGS: &[&str] = &[
     "kafka.metrics.polling.interval.secs",
     "kafka.metrics.reporters",
     "leader.imbalance.check.interval.seconds",
-    "log.cleaner.dedupe.buffer.size",
     "log.cleaner.io.buffer.load.factor",
-    "log.cleaner.io.buffer.size",
     "log.cleaner.io.max.bytes.per.second",
     "log.dir.failure.timeout.ms",
     "max.connection.creation.rate",
@@ -2048,6 +2063,16 @@ impl BrokerConfig {
     /// `log.cleaner.backoff.ms`.
     pub fn log_cleaner_backoff_ms(&self) -> i64 {
         self.long("log.cleaner.backoff.ms")
+    }
+
+    /// `log.cleaner.dedupe.buffer.size`.
+    pub fn log_cleaner_dedupe_buffer_size(&self) -> i64 {
+        self.long("log.cleaner.dedupe.buffer.size")
+    }
+
+    /// `log.cleaner.io.buffer.size`.
+    pub fn log_cleaner_io_buffer_size(&self) -> i64 {
+        i64::from(self.int("log.cleaner.io.buffer.size"))
     }
 
     /// `log.cleaner.delete.retention.ms`.

@@ -575,6 +575,27 @@ pub fn read_partition(broker: &TestBroker, topic: &str, partition: i32, n: usize
     msgs
 }
 
+/// Every record of a partition from its start to its end, however sparse its offsets
+/// (compacted logs have gaps): reads until librdkafka reports the partition's end.
+pub fn read_partition_until_end(broker: &TestBroker, topic: &str, partition: i32) -> Vec<Msg> {
+    let consumer = broker.consumer_with(&[("enable.partition.eof", "true")]);
+    assign(&consumer, topic, &[(partition, Offset::Beginning)]);
+    let deadline = Instant::now() + CLIENT_TIMEOUT;
+    let mut msgs = Vec::new();
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "{topic}-{partition}: no end within {CLIENT_TIMEOUT:?}"
+        );
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(m)) => msgs.push(Msg::from_message(&m)),
+            Some(Err(rdkafka::error::KafkaError::PartitionEOF(_))) => return msgs,
+            Some(Err(e)) => panic!("{topic}-{partition}: {e}"),
+            None => {}
+        }
+    }
+}
+
 /// Produces one record and waits for its acknowledgement; panics on failure.
 pub fn send(producer: &FutureProducer, record: FutureRecord<'_, [u8], [u8]>) -> Delivery {
     block_on(producer.send(record, CLIENT_TIMEOUT))
