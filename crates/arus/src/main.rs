@@ -45,6 +45,9 @@ enum Command {
     ConsumerGroups(tools::groups::GroupsArgs),
     /// Describe and alter topic and broker configs (like kafka-configs.sh).
     Configs(tools::configs::ConfigsArgs),
+    /// Benchmark producers, consumers and end-to-end latency (like kafka-producer-perf-test.sh
+    /// and kafka-consumer-perf-test.sh).
+    Perf(tools::perf::PerfArgs),
     /// Write Kafka's script names (kafka-topics.sh, ...) into DIR as wrappers around this
     /// binary, for scripts that already call them.
     InstallScripts {
@@ -72,6 +75,7 @@ fn main() {
         Command::ConsoleConsumer(args) => std::process::exit(tools::consumer::run(args)),
         Command::ConsumerGroups(args) => std::process::exit(tools::groups::run(args)),
         Command::Configs(args) => std::process::exit(tools::configs::run(args)),
+        Command::Perf(args) => std::process::exit(tools::perf::run(args)),
         Command::InstallScripts { dir } => tools::scripts::install(&dir),
         Command::Completions { shell } => {
             use clap::CommandFactory;

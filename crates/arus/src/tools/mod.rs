@@ -8,6 +8,7 @@ pub mod configs;
 pub mod consumer;
 pub mod datetime;
 pub mod groups;
+pub mod perf;
 pub mod producer;
 pub mod scripts;
 pub mod topics;
