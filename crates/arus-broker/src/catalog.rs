@@ -158,6 +158,9 @@ impl Catalog {
         }
         let mut opened = 0usize;
         for record in catalog.store.load_all()? {
+            // Resolved once per topic: resolving a topic's configs costs more than opening
+            // a partition whose shutdown was clean.
+            let log_config = catalog.log_config(&record.configs);
             let mut partitions = Vec::with_capacity(record.partitions.max(0) as usize);
             for index in 0..record.partitions {
                 let root = existing
@@ -167,7 +170,7 @@ impl Catalog {
                     &record.name,
                     index,
                     &root,
-                    &record.configs,
+                    &log_config,
                     now_ms,
                 )?);
                 opened += 1;
@@ -323,9 +326,10 @@ impl Catalog {
         let _guard = CREATE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
         self.validate_new_topic(name, partitions, &configs)?;
         let mut parts = Vec::with_capacity(partitions as usize);
+        let log_config = self.log_config(&configs);
         for index in 0..partitions {
             let root = self.least_loaded_dir();
-            parts.push(self.open_partition(name, index, &root, &configs, now_ms)?);
+            parts.push(self.open_partition(name, index, &root, &log_config, now_ms)?);
         }
         let topic = Arc::new(Topic {
             name: name.to_string(),
@@ -389,9 +393,10 @@ impl Catalog {
             return Ok(());
         }
         let mut partitions = topic.partitions.clone();
+        let log_config = self.log_config(&topic.configs);
         for index in current..count {
             let root = self.least_loaded_dir();
-            partitions.push(self.open_partition(name, index, &root, &topic.configs, now_ms)?);
+            partitions.push(self.open_partition(name, index, &root, &log_config, now_ms)?);
         }
         let grown = Arc::new(Topic {
             name: topic.name.clone(),
@@ -455,7 +460,7 @@ impl Catalog {
         topic: &str,
         index: i32,
         root: &Path,
-        overrides: &BTreeMap<String, String>,
+        log_config: &LogConfig,
         now_ms: i64,
     ) -> Result<Arc<Partition>, CatalogError> {
         let state = self
@@ -465,7 +470,7 @@ impl Catalog {
             .ok_or_else(|| CatalogError::Storage(format!("unknown log dir {}", root.display())))?;
         let hint: RecoveryHint = state.recovery_hint(topic, index);
         let dir = root.join(partition_dir_name(topic, index));
-        let mut log = Log::open(&dir, self.log_config(overrides), hint, now_ms)?;
+        let mut log = Log::open(&dir, log_config.clone(), hint, now_ms)?;
         log.set_clean_offset(state.clean_offset(topic, index));
         state.count_partition();
         Ok(Arc::new(Partition::new(

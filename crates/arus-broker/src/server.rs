@@ -24,6 +24,7 @@ pub async fn run(
     config: BrokerConfig,
     on_ready: impl FnOnce(&[(String, SocketAddr)]),
 ) -> anyhow::Result<()> {
+    let stop_signals = StopSignals::listen();
     let config = Arc::new(config);
     let started = std::time::Instant::now();
     let catalog = {
@@ -91,7 +92,7 @@ pub async fn run(
         accept_loops.spawn(accept_loop(listener, name, broker.clone(), stop_rx.clone()));
     }
 
-    wait_for_stop_signal().await;
+    stop_signals.wait().await;
     info!("shutting down");
     broker.begin_shutdown();
     let _ = stop_tx.send(true);
@@ -132,19 +133,43 @@ async fn accept_loop(
     connections.shutdown().await;
 }
 
-async fn wait_for_stop_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(e) => {
-            warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the broker");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+/// SIGTERM and SIGINT listeners, registered when the broker starts: a signal that arrives
+/// while logs are still loading, or right after the ready line, is then seen and handled as a
+/// clean shutdown instead of killing the process with the signal's default action.
+struct StopSignals {
+    term: Option<tokio::signal::unix::Signal>,
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn listen() -> StopSignals {
+        use tokio::signal::unix::{signal, SignalKind};
+        let register = |kind: SignalKind, name: &str| match signal(kind) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                warn!(error = %e, "cannot listen for {name}");
+                None
+            }
+        };
+        StopSignals {
+            term: register(SignalKind::terminate(), "SIGTERM"),
+            interrupt: register(SignalKind::interrupt(), "SIGINT"),
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+    }
+
+    async fn wait(mut self) {
+        async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+            match s {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        }
+        tokio::select! {
+            _ = recv(&mut self.term) => {}
+            _ = recv(&mut self.interrupt) => {}
+        }
     }
 }
 

@@ -323,3 +323,19 @@ fn corrupt_last_batch_is_truncated_on_recovery() {
     }
     assert_eq!(expect_base, survivors + 2);
 }
+
+/// SIGTERM right after the ready line is a clean shutdown: the signal handlers are installed
+/// before the broker announces itself (a signal in between used to kill the process with the
+/// default action, leaving no clean-shutdown marker and a full recovery on the next start).
+#[test]
+fn sigterm_right_after_ready_is_a_clean_stop() {
+    let mut broker = TestBroker::start();
+    for _ in 0..5 {
+        broker.stop(); // asserts exit status 0
+        assert!(
+            broker.log_dir().join(".kafka_cleanshutdown").exists(),
+            "no clean-shutdown marker after SIGTERM"
+        );
+        broker.restart();
+    }
+}
