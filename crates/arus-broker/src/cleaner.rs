@@ -72,22 +72,8 @@ pub fn clean_dirtiest(broker: &Broker, config: &CleanerConfig) -> bool {
         set.remove(&key);
     });
     match result {
-        Ok(Some(stats)) => {
-            info!(
-                topic = %partition.topic,
-                partition = partition.index,
-                offsets = %format!("{}..{}", stats.first_offset, stats.end_offset),
-                segments_before = stats.segments_before,
-                segments_after = stats.segments_after,
-                bytes_before = stats.bytes_before,
-                bytes_after = stats.bytes_after,
-                records_removed = stats.records_removed,
-                duration_ms = stats.duration_ms,
-                complete = stats.complete,
-                "cleaned log"
-            );
-            true
-        }
+        // The pass logs itself (partition directory, offsets, sizes, duration).
+        Ok(Some(_)) => true,
         Ok(None) => false,
         Err(e) => {
             error!(topic = %partition.topic, partition = partition.index, error = %e, "cleaning failed");

@@ -8,14 +8,13 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 use regex::Regex;
 
 use super::{
     apply_client_properties, client_config, fail, load_properties_file, parse_properties,
-    prop_bool, warn_ignored_configs, ToolError, ToolResult, CONNECT_TIMEOUT,
+    prop_bool, transient, warn_ignored_configs, ToolError, ToolResult, CONNECT_TIMEOUT,
 };
 
 #[derive(Args, Debug)]
@@ -309,23 +308,6 @@ fn include_pattern(p: &str) -> Result<String, String> {
         }
     }
     Ok(format!("^({out})$"))
-}
-
-/// Consumer errors librdkafka recovers from by itself (connections, resolution, timeouts):
-/// the Java console consumer keeps polling through them, and so does this one.
-fn transient(e: &KafkaError) -> bool {
-    matches!(
-        e,
-        KafkaError::MessageConsumption(
-            RDKafkaErrorCode::BrokerTransportFailure
-                | RDKafkaErrorCode::AllBrokersDown
-                | RDKafkaErrorCode::Resolve
-                | RDKafkaErrorCode::OperationTimedOut
-                | RDKafkaErrorCode::RequestTimedOut
-                | RDKafkaErrorCode::PartitionEOF
-                | RDKafkaErrorCode::NetworkException
-        )
-    )
 }
 
 /// Moves past the offset that failed, when it is unambiguous which one did. librdkafka

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use rdkafka::config::ClientConfig;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 
 /// How long a tool waits for an unreachable broker before giving up.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -251,4 +252,21 @@ pub fn warn_ignored_configs(ignored: &[String]) {
             ignored.join(", ")
         );
     }
+}
+
+/// Consumer errors librdkafka recovers from by itself (connections, resolution, timeouts):
+/// the Java console consumer keeps polling through them, and so does this one.
+pub fn transient(e: &KafkaError) -> bool {
+    matches!(
+        e,
+        KafkaError::MessageConsumption(
+            RDKafkaErrorCode::BrokerTransportFailure
+                | RDKafkaErrorCode::AllBrokersDown
+                | RDKafkaErrorCode::Resolve
+                | RDKafkaErrorCode::OperationTimedOut
+                | RDKafkaErrorCode::RequestTimedOut
+                | RDKafkaErrorCode::PartitionEOF
+                | RDKafkaErrorCode::NetworkException
+        )
+    )
 }

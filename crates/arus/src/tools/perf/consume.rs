@@ -7,8 +7,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use clap::Args;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::{Offset, TopicPartitionList};
+
+use crate::tools::transient;
 
 use super::{build_config, check_reachable, fail, per_sec, Json, ToolError, ToolResult, MB};
 
@@ -47,22 +48,6 @@ pub struct ConsumeArgs {
     /// Print one JSON object with the results instead of Kafka's report.
     #[arg(long)]
     pub json: bool,
-}
-
-/// Consumer errors librdkafka recovers from by itself.
-fn transient(e: &KafkaError) -> bool {
-    matches!(
-        e,
-        KafkaError::MessageConsumption(
-            RDKafkaErrorCode::BrokerTransportFailure
-                | RDKafkaErrorCode::AllBrokersDown
-                | RDKafkaErrorCode::Resolve
-                | RDKafkaErrorCode::OperationTimedOut
-                | RDKafkaErrorCode::RequestTimedOut
-                | RDKafkaErrorCode::PartitionEOF
-                | RDKafkaErrorCode::NetworkException
-        )
-    )
 }
 
 pub fn execute(args: ConsumeArgs) -> ToolResult<i32> {
