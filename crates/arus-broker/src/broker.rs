@@ -12,6 +12,7 @@ use crate::catalog::Catalog;
 use crate::config::BrokerConfig;
 use crate::fetch_session::FetchSessionCache;
 use crate::groups::Groups;
+use crate::metrics::Metrics;
 use crate::producer_ids::ProducerIdAllocator;
 use crate::transactions::Transactions;
 
@@ -46,6 +47,8 @@ pub struct Broker {
     pub producer_ids: ProducerIdAllocator,
     /// When the broker started (for uptime).
     pub started: Instant,
+    /// Request, traffic and connection counters (`/metrics`, the console's charts).
+    pub metrics: Arc<Metrics>,
     fetch_sessions: Mutex<FetchSessionCache>,
     data_arrived: Notify,
     shutting_down: AtomicBool,
@@ -70,6 +73,7 @@ impl Broker {
             endpoints,
             producer_ids,
             started: Instant::now(),
+            metrics: Arc::new(Metrics::default()),
             fetch_sessions: Mutex::new(FetchSessionCache::new(1000)),
             data_arrived: Notify::new(),
             shutting_down: AtomicBool::new(false),

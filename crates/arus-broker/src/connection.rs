@@ -21,6 +21,7 @@ const MIN_FRAME: usize = 8;
 /// Serves one connection until the client closes it or sends something unusable.
 pub async fn serve(stream: TcpStream, peer: SocketAddr, listener: String, broker: Arc<Broker>) {
     let _ = stream.set_nodelay(true);
+    let _open = broker.metrics.connection_opened();
     let (read_half, mut writer) = stream.into_split();
     let mut reader = BufReader::with_capacity(64 * 1024, read_half);
     let max = broker.config.socket_request_max_bytes().max(0) as usize;

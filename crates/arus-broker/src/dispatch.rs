@@ -5,6 +5,7 @@
 //! UNSUPPORTED_VERSION with a v0 body so clients can pick a version.
 
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::{ApiKey, RequestHeader, RequestKind, ResponseHeader, ResponseKind};
@@ -33,7 +34,15 @@ pub struct ConnectionContext {
 }
 
 /// Handles one request frame.
-pub async fn handle(broker: &Broker, ctx: &ConnectionContext, mut frame: Bytes) -> Reply {
+pub async fn handle(broker: &Broker, ctx: &ConnectionContext, frame: Bytes) -> Reply {
+    let started = Instant::now();
+    let raw_key = i16::from_be_bytes([frame[0], frame[1]]);
+    let reply = handle_frame(broker, ctx, frame).await;
+    broker.metrics.record_request(raw_key, started.elapsed());
+    reply
+}
+
+async fn handle_frame(broker: &Broker, ctx: &ConnectionContext, mut frame: Bytes) -> Reply {
     let raw_key = i16::from_be_bytes([frame[0], frame[1]]);
     let version = i16::from_be_bytes([frame[2], frame[3]]);
     let correlation_id = i32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]);
@@ -61,7 +70,7 @@ pub async fn handle(broker: &Broker, ctx: &ConnectionContext, mut frame: Bytes) 
         Ok(r) => r,
         Err(e) => return Reply::Close(format!("malformed {api_key:?} v{version} request: {e}")),
     };
-    let response = match route(broker, ctx, &header, request).await {
+    let response = match call(broker, ctx, &header, request).await {
         Ok(Some(r)) => r,
         Ok(None) => return Reply::Nothing,
         Err(reason) => return Reply::Close(reason),
@@ -69,7 +78,11 @@ pub async fn handle(broker: &Broker, ctx: &ConnectionContext, mut frame: Bytes) 
     encode_response(correlation_id, api_key, version, &response)
 }
 
-async fn route(
+/// Runs one decoded request through its handler: the path every network request takes, and
+/// the in-process entry for the web console, which reads and changes the broker only through
+/// the same requests a client would send. `Ok(None)` means no response (acks=0 produce);
+/// `Err` is the reason a network connection would be closed.
+pub async fn call(
     broker: &Broker,
     ctx: &ConnectionContext,
     header: &RequestHeader,

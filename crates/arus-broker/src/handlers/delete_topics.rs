@@ -49,6 +49,7 @@ pub fn handle(broker: &Broker, version: i16, request: DeleteTopicsRequest) -> De
             }
             match broker.catalog.delete_topic(&topic.name) {
                 Ok(()) => {
+                    broker.metrics.forget_topic(&topic.name);
                     // Like Kafka, committed offsets of a deleted topic go with it.
                     broker.groups.apply(broker, |c, now| {
                         c.remove_topic_offsets(&[topic.name.as_str()], now)

@@ -265,6 +265,7 @@ fn read_all(
                     if !slice.is_empty() && (limit > 0 || !returned_any) {
                         match slice.read(limit, !returned_any) {
                             Ok(bytes) => {
+                                broker.metrics.record_fetched(&partition.topic, &bytes);
                                 budget = budget.saturating_sub(bytes.len());
                                 returned_any |= !bytes.is_empty();
                                 read.records = bytes;

@@ -62,6 +62,10 @@ pub fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Option<
             partitions.push(match result {
                 Ok(info) => {
                     appended = true;
+                    if let Some(t) = &topic {
+                        let bytes = data.records.as_ref().map_or(0, |r| r.len() as u64);
+                        broker.metrics.record_produced(&t.name, info.record_count, bytes);
+                    }
                     PartitionProduceResponse::default()
                         .with_index(data.index)
                         .with_base_offset(info.base_offset)
