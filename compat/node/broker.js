@@ -12,7 +12,8 @@ async function startBroker() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'arus-node-'));
   const child = spawn(bin, ['server',
     '--override', 'listeners=PLAINTEXT://127.0.0.1:0',
-    '--override', `log.dirs=${dataDir}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--override', `log.dirs=${dataDir}`,
+    '--override', 'console.listener=127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const port = await new Promise((resolve, reject) => {

@@ -17,6 +17,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 READY = re.compile(r"^arus: listening on PLAINTEXT://127\.0\.0\.1:(\d+)$")
+CONSOLE_READY = re.compile(r"^arus: console on (http://127\.0\.0\.1:\d+)$", re.M)
 READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
 
@@ -28,8 +29,9 @@ def arus_bin():
 class Broker:
     """A running `arus server` child process."""
 
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, extra_args=()):
         self.data_dir = Path(data_dir)
+        self.extra_args = extra_args
         self.log_dir = self.data_dir / "data"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.stderr_path = self.data_dir / "broker.stderr"
@@ -39,6 +41,14 @@ class Broker:
     @property
     def bootstrap(self):
         return "127.0.0.1:%d" % self.port
+
+    @property
+    def console_url(self):
+        """The web console's base URL, from its ready line on stderr."""
+        m = CONSOLE_READY.search(self.stderr_path.read_text(errors="replace"))
+        if not m:
+            raise AssertionError("no console ready line on stderr:\n" + self.stderr_tail())
+        return m.group(1)
 
     def stderr_tail(self, limit=8000):
         try:
@@ -62,7 +72,11 @@ class Broker:
                 "listeners=PLAINTEXT://127.0.0.1:0",
                 "--override",
                 "log.dirs=%s" % self.log_dir,
-            ],
+                # Each broker gets its own console port, so parallel brokers never collide.
+                "--override",
+                "console.listener=127.0.0.1:0",
+            ]
+            + list(self.extra_args),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self._stderr,

@@ -24,6 +24,17 @@ pub async fn run(
     config: BrokerConfig,
     on_ready: impl FnOnce(&[(String, SocketAddr)]),
 ) -> anyhow::Result<()> {
+    run_with(config, |_| {}, on_ready).await
+}
+
+/// [`run`], with `on_started` called with the broker state once its logs, groups and
+/// transactions are loaded, just before `on_ready`: the hook through which the binary starts
+/// services built on the broker (the web console) without this crate depending on them.
+pub async fn run_with(
+    config: BrokerConfig,
+    on_started: impl FnOnce(Arc<Broker>),
+    on_ready: impl FnOnce(&[(String, SocketAddr)]),
+) -> anyhow::Result<()> {
     let stop_signals = StopSignals::listen();
     let config = Arc::new(config);
     let started = std::time::Instant::now();
@@ -80,6 +91,7 @@ pub async fn run(
             .context("loading transactions")?
             .map_err(|e| anyhow::anyhow!("loading transactions: {e}"))?;
     }
+    on_started(broker.clone());
     on_ready(&bound);
 
     background::spawn(broker.clone());

@@ -108,17 +108,38 @@ fn server(config_file: Option<PathBuf>, overrides: Vec<String>) -> anyhow::Resul
     for key in config.unknown_keys() {
         tracing::warn!("The configuration '{key}' was supplied but isn't a known config.");
     }
+    // Bound before anything is loaded, so a taken port fails the start at once.
+    let console = match config.console_listener() {
+        Some(addr) => Some(arus_console::bind(addr)?),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("arus")
         .build()?;
-    runtime.block_on(arus_broker::server::run(config, |bound| {
-        let mut out = std::io::stdout().lock();
-        for (name, addr) in bound {
-            let _ = writeln!(out, "arus: listening on {name}://{addr}");
-        }
-        let _ = out.flush();
-    }))
+    let mut console_error = None;
+    let result = runtime.block_on(arus_broker::server::run_with(
+        config,
+        |broker| {
+            if let Some(listener) = console {
+                match arus_console::start(listener, broker) {
+                    Ok(addr) => eprintln!("arus: console on http://{addr}"),
+                    Err(e) => console_error = Some(e),
+                }
+            }
+        },
+        |bound| {
+            let mut out = std::io::stdout().lock();
+            for (name, addr) in bound {
+                let _ = writeln!(out, "arus: listening on {name}://{addr}");
+            }
+            let _ = out.flush();
+        },
+    ));
+    if let Some(e) = console_error {
+        tracing::error!(error = %e, "the web console could not start");
+    }
+    result
 }
 
 fn init_logging() {

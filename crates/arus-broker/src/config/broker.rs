@@ -173,6 +173,25 @@ static BROKER_CONFIGS: &[BrokerConfigKey] = &[
         "Close connections idle for longer than this.",
     ),
     cfg(
+        "console.enabled",
+        Boolean,
+        Some("true"),
+        Validator::Any,
+        ReadOnly,
+        "Arus extension: serve the web console and the Prometheus endpoint (/metrics) on \
+         console.listener.",
+    ),
+    cfg(
+        "console.listener",
+        Str,
+        Some("127.0.0.1:9991"),
+        Validator::Any,
+        ReadOnly,
+        "Arus extension: host:port (an IP address or localhost; port 0 picks a free port) \
+         the web console and /metrics are served on, over plain HTTP. If it cannot be \
+         bound the broker does not start.",
+    ),
+    cfg(
         "controller.listener.names",
         Str,
         None,
@@ -1079,6 +1098,20 @@ pub fn broker_config_key(name: &str) -> Option<&'static BrokerConfigKey> {
     BROKER_CONFIGS.iter().find(|k| k.key.name == name)
 }
 
+/// Parses `console.listener`: `IP:port`, `[IPv6]:port` or `localhost:port`.
+fn parse_console_listener(raw: &str) -> Result<std::net::SocketAddr, String> {
+    let raw = raw.trim();
+    if let Some(port) = raw.strip_prefix("localhost:") {
+        let port: u16 = port
+            .parse()
+            .map_err(|_| format!("port {port:?} is not a number from 0 to 65535"))?;
+        return Ok(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    raw.parse().map_err(|_| {
+        "must be host:port with an IP address or localhost as host, e.g. 127.0.0.1:9991".to_string()
+    })
+}
+
 /// All broker config definitions Arus models, sorted by name.
 pub fn broker_config_keys() -> &'static [BrokerConfigKey] {
     BROKER_CONFIGS
@@ -1228,6 +1261,7 @@ pub struct BrokerConfig {
     protocol_map: BTreeMap<String, SecurityProtocol>,
     controller_listener_names: Vec<String>,
     log_dirs: Vec<PathBuf>,
+    console_listener: Option<std::net::SocketAddr>,
 }
 
 impl Default for BrokerConfig {
@@ -1261,6 +1295,7 @@ impl Default for BrokerConfig {
             protocol_map,
             controller_listener_names: Vec::new(),
             log_dirs: vec![PathBuf::from("./arus-data")],
+            console_listener: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9991))),
         }
     }
 }
@@ -1295,6 +1330,7 @@ impl BrokerConfig {
         config.resolve_node_id()?;
         config.resolve_listeners()?;
         config.resolve_log_dirs()?;
+        config.resolve_console()?;
         Ok(config)
     }
 
@@ -1499,6 +1535,15 @@ impl BrokerConfig {
             }
         }
         self.log_dirs = items.into_iter().map(PathBuf::from).collect();
+        Ok(())
+    }
+
+    fn resolve_console(&mut self) -> Result<(), ConfigError> {
+        let raw = self.string("console.listener");
+        let addr = parse_console_listener(&raw).map_err(|reason| {
+            ConfigError::invalid_value("console.listener", raw.as_str(), reason)
+        })?;
+        self.console_listener = self.boolean("console.enabled").then_some(addr);
         Ok(())
     }
 
@@ -1894,6 +1939,12 @@ impl BrokerConfig {
     /// `message.max.bytes`.
     pub fn message_max_bytes(&self) -> i32 {
         self.int("message.max.bytes")
+    }
+
+    /// The address the web console serves on (`console.listener`), or None when
+    /// `console.enabled=false`.
+    pub fn console_listener(&self) -> Option<std::net::SocketAddr> {
+        self.console_listener
     }
 
     /// `socket.request.max.bytes`.
@@ -2596,6 +2647,34 @@ log.retention.check.interval.ms=300000
             ]
         );
         assert!(c.unknown_keys().is_empty());
+    }
+
+    #[test]
+    fn console_listener_default_override_and_disable() {
+        let c = build(&[]).expect("valid");
+        assert_eq!(
+            c.console_listener(),
+            Some("127.0.0.1:9991".parse().expect("addr"))
+        );
+        let c = build(&[("console.listener", "localhost:0")]).expect("valid");
+        assert_eq!(
+            c.console_listener(),
+            Some("127.0.0.1:0".parse().expect("addr"))
+        );
+        let c = build(&[("console.listener", "[::1]:8080")]).expect("valid");
+        assert_eq!(
+            c.console_listener(),
+            Some("[::1]:8080".parse().expect("addr"))
+        );
+        let c = build(&[("console.enabled", "false")]).expect("valid");
+        assert_eq!(c.console_listener(), None);
+        for bad in ["9991", "example.com:80", "127.0.0.1:99999", "localhost:x"] {
+            let err = build(&[("console.listener", bad)]).unwrap_err().to_string();
+            assert!(err.contains("console.listener"), "{bad}: {err}");
+        }
+        // Even a disabled console's listener must be well-formed.
+        assert!(build(&[("console.enabled", "false"), ("console.listener", "x")]).is_err());
+        assert!(build(&[("console.enabled", "yes please")]).is_err());
     }
 
     #[test]

@@ -259,7 +259,10 @@ impl TestBroker {
             .arg("--override")
             .arg(format!("listeners=PLAINTEXT://127.0.0.1:{port}"))
             .arg("--override")
-            .arg(format!("log.dirs={}", self.log_dir.display()));
+            .arg(format!("log.dirs={}", self.log_dir.display()))
+            // Every test broker gets its own console port, so parallel tests never collide.
+            .arg("--override")
+            .arg("console.listener=127.0.0.1:0");
         for o in &self.overrides {
             cmd.arg("--override").arg(o);
         }

@@ -1,0 +1,162 @@
+//! The Arus web console and Prometheus endpoint, served over HTTP next to the broker.
+//!
+//! Server-rendered pages with a little plain JavaScript for the live parts (charts, message
+//! paging and tail), all assets embedded in the binary. The console reads and changes the
+//! broker only through Kafka requests run in process ([`client`]); each HTTP request is its
+//! own task, so a long scan or a live-tail long poll never holds up the broker's connections.
+
+pub mod assignment;
+pub mod client;
+pub mod html;
+pub mod pages;
+pub mod prometheus;
+pub mod records;
+pub mod sampler;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use arus_broker::broker::Broker;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::client::Client;
+use crate::html::Failure;
+use crate::sampler::Samples;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct App {
+    pub client: Client,
+    pub samples: Samples,
+}
+
+/// Binds the console's listener. The error names the config keys to change, like a Kafka
+/// listener that cannot bind.
+pub fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot bind the web console on {addr} ({e}); set console.listener to a free \
+             address or console.enabled=false"
+        )
+    })?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+/// Starts serving the console on a bound listener (must be called inside the tokio
+/// runtime) and the sampler behind its charts. Returns the bound address.
+pub fn start(listener: std::net::TcpListener, broker: Arc<Broker>) -> anyhow::Result<SocketAddr> {
+    let addr = listener.local_addr()?;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let app = App {
+        client: Client::new(broker),
+        samples: Samples::default(),
+    };
+    sampler::spawn(app.client.clone(), app.samples.clone());
+    let router = router(app);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "web console stopped");
+        }
+    });
+    Ok(addr)
+}
+
+/// Every route of the console.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/", get(pages::overview::page))
+        .route("/api/overview", get(pages::overview::api))
+        .route(
+            "/topics",
+            get(pages::topics::list).post(pages::topics::create),
+        )
+        .route("/topics/{name}", get(pages::topic::page))
+        .route(
+            "/topics/{name}/partitions",
+            post(pages::topic::add_partitions),
+        )
+        .route("/topics/{name}/config", post(pages::topic::alter_config))
+        .route("/topics/{name}/delete", post(pages::topic::delete))
+        .route("/topics/{name}/messages", get(pages::messages::page))
+        .route("/api/topics/{name}/messages", get(pages::messages::api))
+        .route("/api/topics/{name}/produce", post(pages::messages::produce))
+        .route("/groups", get(pages::groups::list))
+        .route("/groups/{id}", get(pages::group::page))
+        .route("/groups/{id}/reset", post(pages::group::reset))
+        .route("/api/groups/{id}/lag", get(pages::group::lag_api))
+        .route("/metrics", get(prometheus::metrics))
+        .route("/assets/console.js", get(js))
+        .route("/assets/console.css", get(css))
+        .fallback(|| async { Failure::not_found("no such page") })
+        .with_state(app)
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../assets/console.js"),
+    )
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../assets/console.css"),
+    )
+}
+
+/// Refuses a state-changing request another site's page made the browser send: when the
+/// browser names the request's origin it must be this console's own.
+pub fn same_origin(headers: &HeaderMap) -> Result<(), Failure> {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok()) {
+        let own = host.map(|h| format!("http://{h}"));
+        if own.as_deref() != Some(origin) {
+            return Err(Failure(
+                StatusCode::FORBIDDEN,
+                format!("cross-origin request from {origin} refused"),
+            ));
+        }
+    }
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|s| s == "cross-site")
+    {
+        return Err(Failure(
+            StatusCode::FORBIDDEN,
+            "cross-site request refused".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn same_origin_rules() {
+        let mut h = HeaderMap::new();
+        assert!(same_origin(&h).is_ok());
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:9991"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:9991"),
+        );
+        assert!(same_origin(&h).is_ok());
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
+        assert!(same_origin(&h).is_err());
+        h.remove(header::ORIGIN);
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(same_origin(&h).is_err());
+    }
+}
