@@ -7,8 +7,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use bytes::{BufMut, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tracing::{debug, warn};
 
@@ -44,8 +44,10 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, listener: String, broker
             warn!(%peer, size, "request frame too short; closing connection");
             return;
         }
-        let mut frame = BytesMut::zeroed(size);
-        if let Err(e) = reader.read_exact(&mut frame).await {
+        // A fresh buffer per request: a connection that once sent a large request does not
+        // keep its memory while idle.
+        let mut frame = BytesMut::with_capacity(size);
+        if let Err(e) = read_frame(&mut reader, &mut frame, size).await {
             warn!(%peer, error = %e, "connection closed in the middle of a request");
             return;
         }
@@ -63,4 +65,20 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, listener: String, broker
             }
         }
     }
+}
+
+/// Reads a `size`-byte frame into `frame` (empty, with room for `size`) without zero-filling
+/// it first: large produce requests go straight from the socket into their final buffer.
+async fn read_frame<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    frame: &mut BytesMut,
+    size: usize,
+) -> std::io::Result<()> {
+    while frame.len() < size {
+        let want = size - frame.len();
+        if reader.read_buf(&mut (&mut *frame).limit(want)).await? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+    }
+    Ok(())
 }

@@ -144,7 +144,7 @@ pub fn append_as(
     )
     .map_err(|e| e.to_string())?;
     partition
-        .append(&mut buf, now)
+        .append(&buf, now)
         .map(|_| ())
         .map_err(|e| e.to_string())
 }

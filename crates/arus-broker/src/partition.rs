@@ -59,7 +59,7 @@ impl Partition {
 
     /// Appends validated record batches. As the only replica, the leader advances the high
     /// watermark right away; flushes when `flush.messages`/`flush.ms` say so.
-    pub fn append(&self, records: &mut [u8], now_ms: i64) -> Result<AppendInfo, AppendError> {
+    pub fn append(&self, records: &[u8], now_ms: i64) -> Result<AppendInfo, AppendError> {
         let mut log = self.log();
         let info = log.append(records, LEADER_EPOCH, now_ms)?;
         let leo = log.log_end_offset();

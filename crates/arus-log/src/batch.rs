@@ -353,29 +353,87 @@ pub fn rewrite_batch(
         .ok_or_else(|| AppendError::CorruptMessage("record batch length out of range".into()))?;
     write_bytes(batch, BASE_OFFSET_AT, &base_offset.to_be_bytes());
     write_bytes(batch, LEADER_EPOCH_AT, &leader_epoch.to_be_bytes());
-    let covered_change = match log_append_time {
-        Some(now) => {
-            let attributes = header.attributes | TIMESTAMP_TYPE_BIT;
-            if attributes != header.attributes || header.max_timestamp != now {
-                write_bytes(batch, ATTRIBUTES_AT, &attributes.to_be_bytes());
-                write_bytes(batch, MAX_TIMESTAMP_AT, &now.to_be_bytes());
-                true
-            } else {
-                false
-            }
+    if let Some(attributes) = covered_change(&header, log_append_time) {
+        write_bytes(batch, ATTRIBUTES_AT, &attributes.to_be_bytes());
+        if let Some(now) = log_append_time {
+            write_bytes(batch, MAX_TIMESTAMP_AT, &now.to_be_bytes());
         }
-        None if header.attributes & TIMESTAMP_TYPE_BIT != 0 => {
-            let attributes = header.attributes & !TIMESTAMP_TYPE_BIT;
-            write_bytes(batch, ATTRIBUTES_AT, &attributes.to_be_bytes());
-            true
-        }
-        None => false,
-    };
-    if covered_change {
         let crc = compute_crc(batch);
         write_bytes(batch, CRC_AT, &crc.to_be_bytes());
     }
     Ok(())
+}
+
+/// The new attributes when the timestamp type must change a field the CRC covers
+/// (LogAppendTime stamps the broker's time; CreateTime clears a client's LogAppendTime bit),
+/// `None` when only the fields before the CRC change.
+fn covered_change(header: &BatchHeader, log_append_time: Option<i64>) -> Option<i16> {
+    match log_append_time {
+        Some(now) => {
+            let attributes = header.attributes | TIMESTAMP_TYPE_BIT;
+            (attributes != header.attributes || header.max_timestamp != now).then_some(attributes)
+        }
+        None => (header.attributes & TIMESTAMP_TYPE_BIT != 0)
+            .then_some(header.attributes & !TIMESTAMP_TYPE_BIT),
+    }
+}
+
+/// Bytes at the start of a batch that an append rewrites without touching the CRC: base
+/// offset, batch length (unchanged) and partition leader epoch.
+pub const PATCHED_PREFIX: usize = MAGIC_AT;
+
+/// A validated batch as it goes to disk.
+#[derive(Debug)]
+pub enum StoredBatch<'a> {
+    /// The usual case: a new first 16 bytes, then the client's bytes as they came (written
+    /// with one vectored write, so the records are never copied in memory).
+    Patched {
+        /// Base offset, length and leader epoch.
+        prefix: [u8; PATCHED_PREFIX],
+        /// Everything from the magic byte on, unchanged.
+        rest: &'a [u8],
+    },
+    /// A copy with CRC-covered fields rewritten (LogAppendTime topics).
+    Rewritten(Vec<u8>),
+}
+
+impl StoredBatch<'_> {
+    /// The pieces to write, in order.
+    pub fn parts(&self) -> [&[u8]; 2] {
+        match self {
+            StoredBatch::Patched { prefix, rest } => [prefix, rest],
+            StoredBatch::Rewritten(bytes) => [bytes, &[]],
+        }
+    }
+}
+
+/// Prepares one validated batch for an append at `base_offset` without copying it, unless
+/// its timestamp type forces a CRC-covered change (then it is copied and rewritten as by
+/// [`rewrite_batch`]).
+pub fn prepare_batch(
+    batch: &[u8],
+    base_offset: i64,
+    leader_epoch: i32,
+    log_append_time: Option<i64>,
+) -> Result<StoredBatch<'_>, AppendError> {
+    let header = parse_header(batch)?;
+    let size = header
+        .total_size()
+        .filter(|&s| s <= batch.len() && s >= PATCHED_PREFIX)
+        .ok_or_else(|| AppendError::CorruptMessage("record batch length out of range".into()))?;
+    if covered_change(&header, log_append_time).is_some() {
+        let mut copy = batch[..size].to_vec();
+        rewrite_batch(&mut copy, base_offset, leader_epoch, log_append_time)?;
+        return Ok(StoredBatch::Rewritten(copy));
+    }
+    let mut prefix = [0u8; PATCHED_PREFIX];
+    prefix.copy_from_slice(&batch[..PATCHED_PREFIX]);
+    write_bytes(&mut prefix, BASE_OFFSET_AT, &base_offset.to_be_bytes());
+    write_bytes(&mut prefix, LEADER_EPOCH_AT, &leader_epoch.to_be_bytes());
+    Ok(StoredBatch::Patched {
+        prefix,
+        rest: &batch[PATCHED_PREFIX..size],
+    })
 }
 
 #[cfg(test)]
@@ -518,5 +576,31 @@ mod tests {
         let h = parse_header(&b).unwrap();
         assert_eq!(h.timestamp_type(), TimestampType::CreateTime);
         assert_eq!(h.crc, compute_crc(&b));
+    }
+
+    /// The pieces a vectored append writes are byte for byte what an in-place rewrite gives,
+    /// and only a CRC-covered change copies the batch.
+    #[test]
+    fn prepared_batches_write_what_a_rewrite_would() {
+        let mut with_bit = raw_batch(3, 4);
+        rewrite_batch(&mut with_bit, 0, 0, Some(99)).unwrap();
+        let cases = [
+            (raw_batch(2, 5), None, false),
+            (raw_batch(2, 5), Some(123_456), true),
+            (with_bit.clone(), None, true),
+            (with_bit, Some(99), false),
+        ];
+        for (i, (original, append_time, copies)) in cases.into_iter().enumerate() {
+            let mut expected = original.clone();
+            rewrite_batch(&mut expected, 1000, 7, append_time).unwrap();
+            let stored = prepare_batch(&original, 1000, 7, append_time).unwrap();
+            assert_eq!(stored.parts().concat(), expected, "case {i}");
+            assert_eq!(
+                matches!(stored, StoredBatch::Rewritten(_)),
+                copies,
+                "case {i}"
+            );
+        }
+        assert!(prepare_batch(&[0u8; 10], 0, 0, None).is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! Small positional-I/O helpers shared by segments, indexes and fetches.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, IoSlice, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
@@ -21,6 +21,29 @@ pub(crate) fn read_full_at(file: &File, buf: &mut [u8], pos: u64) -> io::Result<
         }
     }
     Ok(done)
+}
+
+/// Writes `parts` one after another starting at `pos`, with as few `writev` calls as the
+/// kernel allows (at most IOV_MAX pieces each), so an append of patched batch headers and
+/// the client's unchanged record bytes needs no contiguous copy.
+pub(crate) fn write_all_vectored_at(file: &File, parts: &[&[u8]], pos: u64) -> io::Result<()> {
+    let mut writer = file;
+    writer.seek(SeekFrom::Start(pos))?;
+    let mut slices: Vec<IoSlice<'_>> = parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| IoSlice::new(p))
+        .collect();
+    let mut remaining: &mut [IoSlice<'_>] = &mut slices;
+    while !remaining.is_empty() {
+        match writer.write_vectored(remaining) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut remaining, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Reads exactly `len` bytes at `pos` into a new vector; a short file is an

@@ -7,7 +7,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::batch::{rewrite_batch, validate_batches, ValidatedBatches};
+use crate::batch::{prepare_batch, validate_batches, ValidatedBatches};
 use crate::config::{LogConfig, TimestampType};
 use crate::error::{AppendError, LogError};
 use crate::fetch::FetchSlice;
@@ -67,14 +67,15 @@ impl Log {
     /// Validates all batches (nothing is written if any is invalid), gives
     /// them offsets from the log end offset, rewrites their headers in place
     /// (base offset, leader epoch, LogAppendTime stamping), rolls the active
-    /// segment if needed, writes the buffer in one call and indexes it.
+    /// segment if needed, writes the batches with patched headers in one
+    /// vectored write (the records are not copied) and indexes them.
     /// Advances the log end offset, not the high watermark.
     ///
     /// Control batches are refused (INVALID_RECORD): transaction markers are written only
     /// by [`Log::append_marker`], which keeps producer state in step with them.
     pub fn append(
         &mut self,
-        records: &mut [u8],
+        records: &[u8],
         leader_epoch: i32,
         now_ms: i64,
     ) -> Result<AppendInfo, AppendError> {
@@ -141,7 +142,7 @@ impl Log {
     /// indexes them. Producer state is the caller's business.
     pub(crate) fn write_batches(
         &mut self,
-        records: &mut [u8],
+        records: &[u8],
         validated: &ValidatedBatches,
         leader_epoch: i32,
         now_ms: i64,
@@ -161,13 +162,14 @@ impl Log {
             TimestampType::CreateTime => None,
         };
         let mut batches = Vec::with_capacity(validated.batches.len());
+        let mut stored = Vec::with_capacity(validated.batches.len());
         let mut next = base_offset;
         let mut max_timestamp = -1i64;
         for b in &validated.batches {
             let batch = records
-                .get_mut(b.position..b.position + b.size)
+                .get(b.position..b.position + b.size)
                 .ok_or_else(|| AppendError::CorruptMessage("batch outside buffer".into()))?;
-            rewrite_batch(batch, next, leader_epoch, append_time)?;
+            stored.push(prepare_batch(batch, next, leader_epoch, append_time)?);
             let batch_max = append_time.unwrap_or(b.max_timestamp);
             batches.push(AppendedBatch {
                 base_offset: next,
@@ -178,7 +180,8 @@ impl Log {
             max_timestamp = max_timestamp.max(batch_max);
             next += i64::from(b.last_offset_delta) + 1;
         }
-        self.active.append(records, &batches, now_ms)?;
+        let parts: Vec<&[u8]> = stored.iter().flat_map(|s| s.parts()).collect();
+        self.active.append(&parts, &batches, now_ms)?;
         self.log_end_offset = next;
         self.unflushed_messages = self
             .unflushed_messages

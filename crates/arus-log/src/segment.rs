@@ -5,7 +5,6 @@
 
 use std::fs::{File, OpenOptions};
 use std::io;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::UNIX_EPOCH;
@@ -16,7 +15,7 @@ use crate::batch::BatchHeader;
 use crate::filenames::{
     segment_path, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX,
 };
-use crate::io_util::remove_if_exists;
+use crate::io_util::{remove_if_exists, write_all_vectored_at};
 use crate::scan::{BatchScanner, ScanStep};
 use crate::segment_index::{replay, ReplayBounds, SegmentIndex, TimestampOffset};
 use crate::time_index::peek_last_entry;
@@ -227,24 +226,25 @@ impl Segment {
         Ok((idx.offsets.len(), idx.times.len()))
     }
 
-    /// Writes `buf` (whole, already-rewritten batches) at the end of the
-    /// file in one call and indexes its batches.
+    /// Writes `parts` (together: whole batches with their final headers) at
+    /// the end of the file with vectored writes and indexes its batches.
     pub(crate) fn append(
         &mut self,
-        buf: &[u8],
+        parts: &[&[u8]],
         batches: &[AppendedBatch],
         now_ms: i64,
     ) -> io::Result<()> {
-        if buf.is_empty() {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len == 0 {
             return Ok(());
         }
         self.index_mut()?;
         let start = self.size;
-        if let Err(e) = self.file.write_all_at(buf, start) {
+        if let Err(e) = write_all_vectored_at(&self.file, parts, start) {
             let _ = self.file.set_len(start);
             return Err(e);
         }
-        self.size = start + buf.len() as u64;
+        self.size = start + len as u64;
         if let Some(idx) = self.index.get_mut() {
             for b in batches {
                 idx.record_batch(

@@ -180,9 +180,7 @@ fn append(
             Some("produce request has null records".into()),
         ));
     };
-    // The log rewrites base offsets in place, so it needs its own mutable copy.
-    let mut owned = records.to_vec();
-    partition.append(&mut owned, now).map_err(|e| {
+    partition.append(records, now).map_err(|e| {
         let code = ResponseError::try_from_code(e.kafka_error_code())
             .unwrap_or(ResponseError::UnknownServerError);
         (code, Some(e.to_string()))

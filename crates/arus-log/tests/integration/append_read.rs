@@ -11,7 +11,7 @@ fn round_trip_with_exact_offsets() {
     let mut sent = Vec::new();
     for (n, epoch) in [(3usize, 5), (1, 5), (5, 6)] {
         let mut b = batch(n, 1000 + n as i64, 10);
-        let info = log.append(&mut b, epoch, 42).unwrap();
+        let info = append_in_place(&mut log, &mut b, epoch, 42).unwrap();
         sent.push((info, b));
     }
     let offsets: Vec<(i64, i64, u64)> = sent
@@ -56,7 +56,7 @@ fn fetch_mid_batch_and_limits() {
     let dir = tempfile::tempdir().unwrap();
     let mut log = open_unclean(dir.path(), LogConfig::default());
     for n in [3usize, 1, 5] {
-        log.append(&mut batch(n, 7, 10), 0, 0).unwrap();
+        append_in_place(&mut log, &mut batch(n, 7, 10), 0, 0).unwrap();
     }
     let first_base = |offset: i64, max: i64| {
         let bytes = log.read(offset, max).unwrap().read(1 << 20, false).unwrap();
@@ -112,11 +112,11 @@ fn fetch_mid_batch_and_limits() {
 fn several_batches_in_one_request() {
     let dir = tempfile::tempdir().unwrap();
     let mut log = open_unclean(dir.path(), LogConfig::default());
-    log.append(&mut batch(2, 1, 4), 0, 0).unwrap();
+    append_in_place(&mut log, &mut batch(2, 1, 4), 0, 0).unwrap();
     let mut buf = batch(3, 10, 4);
     buf.extend(batch(4, 30, 4));
     buf.extend(batch(1, 20, 4));
-    let info = log.append(&mut buf, 0, 0).unwrap();
+    let info = append_in_place(&mut log, &mut buf, 0, 0).unwrap();
     assert_eq!(
         (info.base_offset, info.last_offset, info.record_count),
         (2, 9, 8)
@@ -141,7 +141,7 @@ fn log_append_time_stamps_and_keeps_crc_valid() {
     let mut log = open_unclean(dir.path(), config);
     let now = 1_700_000_000_123;
     let mut b = batch(3, 5, 10);
-    let info = log.append(&mut b, 2, now).unwrap();
+    let info = append_in_place(&mut log, &mut b, 2, now).unwrap();
     assert_eq!(info.log_append_time, now);
     assert_eq!(info.max_timestamp, now);
     let stored = read_all(&log);
@@ -160,7 +160,7 @@ fn log_append_time_stamps_and_keeps_crc_valid() {
 fn high_watermark_is_clamped() {
     let dir = tempfile::tempdir().unwrap();
     let mut log = open_unclean(dir.path(), LogConfig::default());
-    log.append(&mut batch(5, 1, 1), 0, 0).unwrap();
+    append_in_place(&mut log, &mut batch(5, 1, 1), 0, 0).unwrap();
     assert_eq!(
         log.high_watermark(),
         0,
@@ -185,8 +185,8 @@ fn fetch_survives_segment_deletion() {
         },
     );
     let b0 = batch(2, 1, 100);
-    log.append(&mut b0.clone(), 0, 0).unwrap();
-    log.append(&mut batch(2, 1, 100), 0, 0).unwrap();
+    append_in_place(&mut log, &mut b0.clone(), 0, 0).unwrap();
+    append_in_place(&mut log, &mut batch(2, 1, 100), 0, 0).unwrap();
     assert_eq!(log.segment_count(), 2);
     log.set_high_watermark(4);
     let slice = log.read(0, 4).unwrap();

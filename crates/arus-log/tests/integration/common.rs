@@ -148,3 +148,27 @@ impl Rng {
         lo + self.next() % (hi - lo + 1)
     }
 }
+
+/// Appends `buf` and then rewrites it the way it was stored (base offsets, leader epoch,
+/// LogAppendTime), so tests can compare what they read back with what they sent. The log
+/// itself never changes the caller's buffer.
+pub fn append_in_place(
+    log: &mut Log,
+    buf: &mut [u8],
+    leader_epoch: i32,
+    now_ms: i64,
+) -> Result<arus_log::AppendInfo, arus_log::AppendError> {
+    let info = log.append(buf, leader_epoch, now_ms)?;
+    let append_time = (info.log_append_time != -1).then_some(info.log_append_time);
+    let mut next = info.base_offset;
+    let mut at = 0;
+    while at < buf.len() {
+        let h = parse_header(&buf[at..]).expect("appended batches parse");
+        let size = h.total_size().expect("appended batches have a size");
+        arus_log::rewrite_batch(&mut buf[at..at + size], next, leader_epoch, append_time)
+            .expect("appended batches rewrite");
+        next += i64::from(h.last_offset_delta) + 1;
+        at += size;
+    }
+    Ok(info)
+}

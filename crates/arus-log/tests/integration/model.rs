@@ -108,7 +108,7 @@ fn append_step(log: &mut Log, model: &mut Model, rng: &mut Rng, now: i64) {
         buf.extend(batch_ts(&ts, rng.range(0, 300) as usize, codec));
         stamps.push(ts);
     }
-    let info = log.append(&mut buf, 1, now).unwrap();
+    let info = append_in_place(log, &mut buf, 1, now).unwrap();
     assert_eq!(info.base_offset, model.leo);
     let mut pos = 0;
     for (h, ts) in headers(&buf).into_iter().zip(stamps) {

@@ -18,7 +18,7 @@ fn fill(log: &mut Log, count: usize, seed: u64) -> Vec<(i64, i64, Vec<u8>)> {
             1000 + i as i64,
             rng.range(10, 150) as usize,
         );
-        let info = log.append(&mut b, 0, 0).unwrap();
+        let info = append_in_place(log, &mut b, 0, 0).unwrap();
         out.push((info.base_offset, info.last_offset, b));
     }
     out
@@ -132,7 +132,9 @@ fn unclean_reopen_truncates_torn_tail() {
     // And the log keeps working at the right offset.
     let mut log = log;
     assert_eq!(
-        log.append(&mut batch(1, 5, 5), 0, 0).unwrap().base_offset,
+        append_in_place(&mut log, &mut batch(1, 5, 5), 0, 0)
+            .unwrap()
+            .base_offset,
         *last_base
     );
 }
@@ -279,7 +281,9 @@ fn empty_dir_starts_at_hinted_log_start() {
     assert_eq!((log.log_start_offset(), log.log_end_offset()), (100, 100));
     assert!(seg_file(&part, 100, ".log").exists());
     assert_eq!(
-        log.append(&mut batch(2, 1, 1), 0, 0).unwrap().base_offset,
+        append_in_place(&mut log, &mut batch(2, 1, 1), 0, 0)
+            .unwrap()
+            .base_offset,
         100
     );
     log.close().unwrap();
@@ -313,7 +317,7 @@ fn truncate_to_then_reopen() {
     assert_eq!(log.log_end_offset(), base);
     assert_eq!(log.segment_base_offsets(), vec![bases[0], bases[1]]);
     assert_eq!(read_all(&log), concat(&batches[..idx]));
-    let info = log.append(&mut batch(2, 9, 9), 0, 0).unwrap();
+    let info = append_in_place(&mut log, &mut batch(2, 9, 9), 0, 0).unwrap();
     assert_eq!(info.base_offset, base);
     let leo = log.log_end_offset();
     log.close().unwrap();
