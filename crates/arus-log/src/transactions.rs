@@ -25,10 +25,10 @@ impl Log {
         now_ms: i64,
     ) -> Result<AppendInfo, AppendError> {
         ProducerStateManager::check_marker(self.producers.entry(marker.producer_id), &marker)?;
-        let mut batch = build_marker_batch(&marker, now_ms);
+        let batch = build_marker_batch(&marker, now_ms);
         // Cheap (one ~78-byte batch) and keeps one path: offsets, roll, index, epochs.
         let validated = validate_batches(&batch, usize::MAX)?;
-        let info = self.write_batches(&mut batch, &validated, leader_epoch, now_ms)?;
+        let info = self.write_batches(&batch, &validated, leader_epoch, now_ms)?;
         let done = self
             .producers
             .complete_txn(&marker, info.base_offset, info.max_timestamp);

@@ -63,8 +63,8 @@ fn kv(k: &str, v: Option<&str>) -> Kv {
 
 /// Appends plain keyed records at time `ts`; returns their first offset.
 fn put(log: &mut Log, recs: &[Kv], ts: i64) -> i64 {
-    let mut b = kv_batch(recs, ts, Compression::None, None);
-    let info = log.append(&mut b, 0, ts).unwrap();
+    let b = kv_batch(recs, ts, Compression::None, None);
+    let info = log.append(&b, 0, ts).unwrap();
     log.set_high_watermark(log.log_end_offset());
     info.base_offset
 }
@@ -161,8 +161,8 @@ fn random_log(dir: &Path, seed: u64, batches: usize) -> (Log, Vec<(i64, String, 
         } else {
             Compression::None
         };
-        let mut b = kv_batch(&recs, 1_000 + i as i64, compression, None);
-        let info = log.append(&mut b, 0, 1_000).unwrap();
+        let b = kv_batch(&recs, 1_000 + i as i64, compression, None);
+        let info = log.append(&b, 0, 1_000).unwrap();
         for (j, (k, v)) in recs.into_iter().enumerate() {
             appended.push((info.base_offset + j as i64, k, v));
         }
@@ -461,8 +461,8 @@ fn a_crash_at_any_step_of_the_swap_loses_and_duplicates_nothing() {
 
 /// A transactional batch of keyed records from `pid`.
 fn txn_put(log: &mut Log, pid: i64, seq: i32, recs: &[Kv]) -> (i64, i64) {
-    let mut b = kv_batch(recs, 100, Compression::None, Some((pid, seq, true)));
-    let info = log.append(&mut b, 0, 100).unwrap();
+    let b = kv_batch(recs, 100, Compression::None, Some((pid, seq, true)));
+    let info = log.append(&b, 0, 100).unwrap();
     (info.base_offset, info.last_offset)
 }
 

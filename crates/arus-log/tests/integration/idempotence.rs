@@ -51,9 +51,8 @@ fn append(
     first_seq: i32,
     n: usize,
 ) -> Result<(i64, i64), AppendError> {
-    let mut b = producer_batch(pid, epoch, first_seq, n);
-    log.append(&mut b, 0, 0)
-        .map(|i| (i.base_offset, i.last_offset))
+    let b = producer_batch(pid, epoch, first_seq, n);
+    log.append(&b, 0, 0).map(|i| (i.base_offset, i.last_offset))
 }
 
 #[test]
@@ -80,9 +79,9 @@ fn duplicates_gaps_and_fenced_epochs() {
     assert_eq!(log.log_end_offset(), 7);
     assert_eq!(decode(&read_all(&log)).len(), 7);
     // Data without a producer is never de-duplicated.
-    let mut plain = batch(2, 5, 10);
-    assert_eq!(log.append(&mut plain.clone(), 0, 0).unwrap().base_offset, 7);
-    assert_eq!(log.append(&mut plain, 0, 0).unwrap().base_offset, 9);
+    let plain = batch(2, 5, 10);
+    assert_eq!(log.append(&plain.clone(), 0, 0).unwrap().base_offset, 7);
+    assert_eq!(log.append(&plain, 0, 0).unwrap().base_offset, 9);
 }
 
 #[test]

@@ -344,7 +344,7 @@ fn read_skips_an_offset_gap_between_segments() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     let mut log_a = open_unclean(a.path(), small_config());
-    log_a.append(&mut batch(4, 1, 5), 0, 0).unwrap();
+    log_a.append(&batch(4, 1, 5), 0, 0).unwrap();
     log_a.close().unwrap();
     let hint = RecoveryHint {
         clean_shutdown: false,
@@ -352,7 +352,7 @@ fn read_skips_an_offset_gap_between_segments() {
         log_start_offset: 10,
     };
     let mut log_b = Log::open(b.path(), small_config(), hint, 0).unwrap();
-    log_b.append(&mut batch(3, 1, 5), 0, 0).unwrap();
+    log_b.append(&batch(3, 1, 5), 0, 0).unwrap();
     log_b.close().unwrap();
     for suffix in [".log", INDEX_SUFFIX, TIME_INDEX_SUFFIX] {
         std::fs::copy(

@@ -8,9 +8,9 @@ use crate::common::*;
 fn one_batch_per_segment(log: &mut arus_log::Log, count: i64) -> u64 {
     let mut size = 0;
     for i in 1..=count {
-        let mut b = batch(2, i * 1000, 40);
+        let b = batch(2, i * 1000, 40);
         size = b.len() as u64;
-        log.append(&mut b, 0, 0).unwrap();
+        log.append(&b, 0, 0).unwrap();
     }
     size
 }
@@ -71,10 +71,7 @@ fn time_retention_rolls_an_expired_active_segment() {
     assert!(log.read(6, 6).unwrap().is_empty());
     // An empty active segment is never deleted, and appends continue.
     assert_eq!(log.apply_retention(1_000_000).unwrap(), 0);
-    assert_eq!(
-        log.append(&mut batch(1, 1, 1), 0, 0).unwrap().base_offset,
-        6
-    );
+    assert_eq!(log.append(&batch(1, 1, 1), 0, 0).unwrap().base_offset, 6);
 }
 
 #[test]

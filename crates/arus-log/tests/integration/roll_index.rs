@@ -17,7 +17,7 @@ fn rolls_by_segment_bytes() {
     };
     let mut log = open_unclean(dir.path(), config);
     for _ in 0..10 {
-        log.append(&mut b.clone(), 0, 0).unwrap();
+        log.append(&b.clone(), 0, 0).unwrap();
     }
     assert_eq!(log.segment_base_offsets(), vec![0, 6, 12, 18]);
     assert_eq!(log.size_bytes(), size * 10);
@@ -46,19 +46,19 @@ fn rolls_by_segment_ms() {
         ..LogConfig::default()
     };
     let mut log = open_unclean(dir.path(), config);
-    log.append(&mut batch(1, 0, 1), 0, 1_000).unwrap();
-    log.append(&mut batch(1, 0, 1), 0, 1_050).unwrap();
-    log.append(&mut batch(1, 0, 1), 0, 1_100).unwrap();
+    log.append(&batch(1, 0, 1), 0, 1_000).unwrap();
+    log.append(&batch(1, 0, 1), 0, 1_050).unwrap();
+    log.append(&batch(1, 0, 1), 0, 1_100).unwrap();
     assert_eq!(
         log.segment_count(),
         1,
         "exactly segment.ms elapsed is not enough"
     );
-    log.append(&mut batch(1, 0, 1), 0, 1_101).unwrap();
+    log.append(&batch(1, 0, 1), 0, 1_101).unwrap();
     assert_eq!(log.segment_base_offsets(), vec![0, 3]);
     // The new segment's clock starts at its first append.
-    log.append(&mut batch(1, 0, 1), 0, 1_150).unwrap();
-    log.append(&mut batch(1, 0, 1), 0, 1_202).unwrap();
+    log.append(&batch(1, 0, 1), 0, 1_150).unwrap();
+    log.append(&batch(1, 0, 1), 0, 1_202).unwrap();
     assert_eq!(log.segment_base_offsets(), vec![0, 3, 5]);
 }
 
@@ -72,7 +72,7 @@ fn rolls_when_index_is_full() {
     };
     let mut log = open_unclean(dir.path(), config);
     for ts in 0..10 {
-        log.append(&mut batch(1, ts, 1), 0, 0).unwrap();
+        log.append(&batch(1, ts, 1), 0, 0).unwrap();
     }
     // With interval 0 every batch is indexed; 32 bytes hold 2 time entries
     // (12 bytes each), so segments hold 2 batches.
@@ -88,7 +88,7 @@ fn rolls_when_index_is_full() {
     );
     for _ in 0..10 {
         // Same timestamp: only one time entry per segment, offset index fills at 4.
-        log2.append(&mut batch(1, 5, 1), 0, 0).unwrap();
+        log2.append(&batch(1, 5, 1), 0, 0).unwrap();
     }
     assert_eq!(log2.segment_base_offsets(), vec![0, 4, 8]);
 }
@@ -102,7 +102,7 @@ fn index_lookups_across_many_segments() {
     for _ in 0..600 {
         let n = rng.range(1, 4) as usize;
         let info = log
-            .append(&mut batch(n, 1, rng.range(0, 120) as usize), 0, 0)
+            .append(&batch(n, 1, rng.range(0, 120) as usize), 0, 0)
             .unwrap();
         batches.push((info.base_offset, info.last_offset));
     }

@@ -28,8 +28,8 @@ fn build(dir: &std::path::Path, config: LogConfig) -> (Log, Truth) {
             .map(|_| 10_000 + (i * 100) as i64 + rng.range(0, 400) as i64 - 200)
             .collect();
         let codec = codecs[i % codecs.len()];
-        let mut b = batch_ts(&timestamps, rng.range(5, 200) as usize, codec);
-        let info = log.append(&mut b, 0, 0).unwrap();
+        let b = batch_ts(&timestamps, rng.range(5, 200) as usize, codec);
+        let info = log.append(&b, 0, 0).unwrap();
         for (k, ts) in timestamps.iter().enumerate() {
             truth.push((info.base_offset + k as i64, *ts));
         }
@@ -108,13 +108,13 @@ fn empty_log_has_no_timestamps() {
 fn max_timestamp_picks_earliest_record_with_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut log = open_unclean(dir.path(), small_config());
-    log.append(&mut batch_ts(&[5, 9, 7], 3, Compression::Gzip), 0, 0)
+    log.append(&batch_ts(&[5, 9, 7], 3, Compression::Gzip), 0, 0)
         .unwrap();
-    log.append(&mut batch_ts(&[9, 1], 3, Compression::None), 0, 0)
+    log.append(&batch_ts(&[9, 1], 3, Compression::None), 0, 0)
         .unwrap();
-    log.append(&mut batch_ts(&[3, 12, 12], 3, Compression::Zstd), 0, 0)
+    log.append(&batch_ts(&[3, 12, 12], 3, Compression::Zstd), 0, 0)
         .unwrap();
-    log.append(&mut batch_ts(&[12], 3, Compression::None), 0, 0)
+    log.append(&batch_ts(&[12], 3, Compression::None), 0, 0)
         .unwrap();
     assert_eq!(log.max_timestamp_offset().unwrap(), Some((6, 12)));
     assert_eq!(log.offset_for_timestamp(8).unwrap(), Some((1, 9)));

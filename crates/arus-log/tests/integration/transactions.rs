@@ -62,15 +62,14 @@ fn txn(
     first_seq: i32,
     n: usize,
 ) -> Result<(i64, i64), AppendError> {
-    let mut b = producer_records(pid, epoch, first_seq, n, true, false);
-    log.append(&mut b, 0, 0)
-        .map(|i| (i.base_offset, i.last_offset))
+    let b = producer_records(pid, epoch, first_seq, n, true, false);
+    log.append(&b, 0, 0).map(|i| (i.base_offset, i.last_offset))
 }
 
 /// Appends `n` records without a producer; returns (base offset, last offset).
 fn plain(log: &mut Log, n: usize) -> (i64, i64) {
-    let mut b = batch(n, 1_000, 40);
-    let info = log.append(&mut b, 0, 0).unwrap();
+    let b = batch(n, 1_000, 40);
+    let info = log.append(&b, 0, 0).unwrap();
     (info.base_offset, info.last_offset)
 }
 
@@ -292,8 +291,8 @@ fn markers_are_real_control_batches() {
         .all(|r| r.transactional));
 
     // A client may not write a control batch itself.
-    let mut forged = producer_records(7, 3, 3, 1, true, true);
-    let err = log.append(&mut forged, 0, 0).unwrap_err();
+    let forged = producer_records(7, 3, 3, 1, true, true);
+    let err = log.append(&forged, 0, 0).unwrap_err();
     assert!(matches!(err, AppendError::InvalidRecord(_)));
     assert_eq!(log.log_end_offset(), 5);
 }
@@ -313,8 +312,8 @@ fn old_epochs_and_coordinators_are_fenced() {
     assert_eq!(log.log_end_offset(), 2);
     assert_eq!(log.open_transactions(), vec![(1, 0)]);
     // A non-transactional batch inside an open transaction is INVALID_TXN_STATE.
-    let mut idem = producer_records(1, 1, 2, 1, false, false);
-    let err = log.append(&mut idem, 0, 0).unwrap_err();
+    let idem = producer_records(1, 1, 2, 1, false, false);
+    let err = log.append(&idem, 0, 0).unwrap_err();
     assert!(matches!(err, AppendError::InvalidTxnState(_)));
     assert_eq!(err.kafka_error_code(), 48);
 
@@ -592,8 +591,8 @@ fn expiry_keeps_producers_with_open_transactions() {
     let dir = tempfile::tempdir().unwrap();
     let mut log = open_unclean(dir.path(), small_config());
     txn(&mut log, 1, 0, 0, 1).unwrap(); // open, last timestamp 1000
-    let mut idem = producer_records(2, 0, 0, 1, false, false);
-    log.append(&mut idem, 0, 0).unwrap(); // idempotent only, 1000
+    let idem = producer_records(2, 0, 0, 1, false, false);
+    log.append(&idem, 0, 0).unwrap(); // idempotent only, 1000
     txn(&mut log, 3, 0, 0, 1).unwrap();
     marker(&mut log, 3, 0, true, 0).unwrap(); // committed at 5000
     replicate(&mut log);

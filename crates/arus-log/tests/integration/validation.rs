@@ -18,7 +18,7 @@ fn flipped_byte_is_corrupt_message() {
     let mut b = batch(3, 1000, 20);
     let last = b.len() - 1;
     b[last] ^= 0x01;
-    let err = log.append(&mut b, 0, 0).unwrap_err();
+    let err = log.append(&b, 0, 0).unwrap_err();
     assert!(matches!(err, AppendError::CorruptMessage(_)), "{err}");
     assert_eq!(err.kafka_error_code(), 2);
     assert_nothing_written(&log);
@@ -30,7 +30,7 @@ fn magic_1_is_invalid_record() {
     let mut log = open_unclean(dir.path(), LogConfig::default());
     let mut b = batch(1, 1000, 5);
     b[16] = 1;
-    let err = log.append(&mut b, 0, 0).unwrap_err();
+    let err = log.append(&b, 0, 0).unwrap_err();
     assert!(
         matches!(err, AppendError::InvalidRecord(ref m) if m == "magic v1 not supported; produce requests need magic 2")
     );
@@ -41,13 +41,13 @@ fn magic_1_is_invalid_record() {
 #[test]
 fn oversize_is_message_too_large() {
     let dir = tempfile::tempdir().unwrap();
-    let mut b = batch(4, 1000, 100);
+    let b = batch(4, 1000, 100);
     let config = LogConfig {
         max_message_bytes: b.len() - 1,
         ..LogConfig::default()
     };
     let mut log = open_unclean(dir.path(), config.clone());
-    let err = log.append(&mut b, 0, 0).unwrap_err();
+    let err = log.append(&b, 0, 0).unwrap_err();
     assert!(matches!(err, AppendError::MessageTooLarge(_)), "{err}");
     assert_eq!(err.kafka_error_code(), 10);
     assert_nothing_written(&log);
@@ -55,7 +55,7 @@ fn oversize_is_message_too_large() {
         max_message_bytes: b.len(),
         ..config
     });
-    assert_eq!(log.append(&mut b, 0, 0).unwrap().last_offset, 3);
+    assert_eq!(log.append(&b, 0, 0).unwrap().last_offset, 3);
 }
 
 #[test]
@@ -64,16 +64,16 @@ fn truncated_is_corrupt_message() {
     let mut log = open_unclean(dir.path(), LogConfig::default());
     let b = batch(2, 1000, 10);
     for cut in [1, 11, 12, 40, 61, b.len() - 1] {
-        let mut part = b[..cut].to_vec();
-        let err = log.append(&mut part, 0, 0).unwrap_err();
+        let part = b[..cut].to_vec();
+        let err = log.append(&part, 0, 0).unwrap_err();
         assert!(
             matches!(err, AppendError::CorruptMessage(_)),
             "cut {cut}: {err}"
         );
     }
-    let mut empty: Vec<u8> = Vec::new();
+    let empty: Vec<u8> = Vec::new();
     assert!(matches!(
-        log.append(&mut empty, 0, 0),
+        log.append(&empty, 0, 0),
         Err(AppendError::CorruptMessage(_))
     ));
     assert_nothing_written(&log);
@@ -91,7 +91,7 @@ fn bad_second_batch_writes_nothing() {
     let crc = compute_crc(&second);
     second[17..21].copy_from_slice(&crc.to_be_bytes());
     buf.extend_from_slice(&second);
-    let err = log.append(&mut buf, 3, 0).unwrap_err();
+    let err = log.append(&buf, 3, 0).unwrap_err();
     assert!(matches!(err, AppendError::InvalidRecord(_)), "{err}");
     assert_nothing_written(&log);
     assert_eq!(
@@ -111,7 +111,7 @@ fn unknown_codec_is_invalid_record() {
     let crc = compute_crc(&b);
     b[17..21].copy_from_slice(&crc.to_be_bytes());
     assert!(matches!(
-        log.append(&mut b, 0, 0),
+        log.append(&b, 0, 0),
         Err(AppendError::InvalidRecord(_))
     ));
     assert_nothing_written(&log);
