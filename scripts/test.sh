@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The project's test command: builds the workspace, runs every Rust test (unit, storage and
 # the end-to-end tests that drive the real `arus` binary with librdkafka), then the Python
-# client compatibility tests (kafka-python, confluent-kafka, aiokafka, kcat) and the KafkaJS
-# scenario against the built broker.
-# It installs what it needs itself (Python venvs with the pinned clients, kcat via apt-get,
-# KafkaJS via npm), so it runs the same on a fresh machine (CI runs it through .ci/run).
+# client compatibility tests (kafka-python, confluent-kafka, aiokafka, kcat), the web console
+# in headless Chromium, and the KafkaJS scenario against the built broker.
+# It installs what it needs itself (Python venvs with the pinned clients and Playwright, kcat
+# and chromium via apt-get, KafkaJS via npm), so it runs the same on a fresh machine (CI runs
+# it through .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +40,22 @@ else
     python_tests=FAILED
 fi
 
+stage "Web console in headless Chromium (compat/browser)"
+# Debian's chromium, driven by Playwright (pinned in compat/python/requirements.txt, installed
+# into .venv above); Playwright's own browser download is never used.
+if [ ! -x /usr/bin/chromium ]; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
+fi
+browser_started=$(date +%s)
+if ARUS_BIN="$PWD/target/debug/arus" .venv/bin/python -m pytest -q -p no:cacheprovider compat/browser; then
+    browser_tests=ok
+else
+    browser_tests=FAILED
+fi
+browser_elapsed=$(( $(date +%s) - browser_started ))
+
 stage "KafkaJS compatibility tests (compat/node)"
 if (cd compat/node && npm ci --no-audit --no-fund --silent && ARUS_BIN="$PWD/../../target/debug/arus" node --test); then
     node_tests=ok
@@ -51,9 +68,10 @@ stage "Summary (${elapsed}s)"
 echo "  build:                    ok"
 echo "  Rust tests:               ${rust_tests}"
 echo "  Python compatibility:     ${python_tests}"
+echo "  Web console (Chromium):   ${browser_tests} (${browser_elapsed}s; screenshots in target/console-screenshots)"
 echo "  KafkaJS compatibility:    ${node_tests}"
 failed=0
-for r in "$rust_tests" "$python_tests" "$node_tests"; do [ "$r" = ok ] || failed=$((failed + 1)); done
+for r in "$rust_tests" "$python_tests" "$browser_tests" "$node_tests"; do [ "$r" = ok ] || failed=$((failed + 1)); done
 # The last line is a plain count, which CI reads as the run's result.
-echo "stages: $((3 - failed)) passed, ${failed} failed"
+echo "stages: $((4 - failed)) passed, ${failed} failed"
 [ "$failed" = 0 ]

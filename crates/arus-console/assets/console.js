@@ -28,7 +28,7 @@ const Arus = (() => {
 
   // series: [[[t, v], ...], ...]; draws lines over the shared time range.
   function chart(node, series) {
-    const W = 600, H = 180, L = 48, B = 20;
+    const W = Math.max(300, Math.round(node.clientWidth || 600)), H = Math.round(node.clientHeight || 180), L = 48, B = 20;
     node.setAttribute('viewBox', `0 0 ${W} ${H}`);
     node.replaceChildren();
     const pts = series.flat();

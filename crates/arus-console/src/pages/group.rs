@@ -80,8 +80,8 @@ async fn render(app: &App, id: &str, extra: &str) -> Result<Html<String>, Failur
         "<p>State <b id=\"group-state\">{state}</b>{proto} · total lag <b id=\"lag-total\">{total}</b></p>\
          {extra}\
          <h2>Offsets</h2>\
-         <table id=\"offsets\"><thead><tr><th>Topic</th><th>Partition</th><th>Committed</th>\
-         <th>End offset</th><th>Lag</th></tr></thead><tbody>{rows}</tbody></table>\
+         <table id=\"offsets\"><thead><tr><th>Topic</th><th class=\"num\">Partition</th><th class=\"num\">Committed</th>\
+         <th class=\"num\">End offset</th><th class=\"num\">Lag</th></tr></thead><tbody>{rows}</tbody></table>\
          <h2>Lag over time</h2>\
          <div class=\"chart wide\"><svg id=\"chart-lag\"></svg></div>\
          <h2>Members</h2>\
@@ -199,7 +199,7 @@ pub async fn reset(
             };
             format!(
                 "<section id=\"reset-result\" class=\"{cls}\">{msg}<table id=\"reset-plan\"><thead><tr><th>Topic</th>\
-                 <th>Partition</th><th>Current</th><th>New</th></tr></thead><tbody>{rows}</tbody></table></section>",
+                 <th class=\"num\">Partition</th><th>Current</th><th>New</th></tr></thead><tbody>{rows}</tbody></table></section>",
                 cls = if applied { "applied" } else { "preview" },
             )
         }

@@ -35,8 +35,8 @@ pub async fn list(State(app): State<App>) -> Result<Html<String>, Failure> {
         rows = "<tr><td colspan=\"4\" class=\"empty\">No consumer groups</td></tr>".into();
     }
     let body = format!(
-        "<table id=\"groups\"><thead><tr><th>Group</th><th>State</th><th>Members</th>\
-         <th>Total lag</th></tr></thead><tbody>{rows}</tbody></table>"
+        "<table id=\"groups\"><thead><tr><th>Group</th><th>State</th><th class=\"num\">Members</th>\
+         <th class=\"num\">Total lag</th></tr></thead><tbody>{rows}</tbody></table>"
     );
     Ok(layout("Consumer groups", "Consumer groups", &body))
 }

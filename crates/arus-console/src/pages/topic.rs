@@ -81,8 +81,8 @@ pub async fn page(
     let body = format!(
         "{notice}<p><a class=\"button\" href=\"/topics/{u}/messages\">Browse messages</a></p>\
          <h2>Partitions</h2>\
-         <table id=\"partitions\"><thead><tr><th>Partition</th><th>Leader</th><th>Replicas</th>\
-         <th>Start offset</th><th>End offset</th><th>Size</th></tr></thead><tbody>{rows}</tbody></table>\
+         <table id=\"partitions\"><thead><tr><th class=\"num\">Partition</th><th class=\"num\">Leader</th><th class=\"num\">Replicas</th>\
+         <th class=\"num\">Start offset</th><th class=\"num\">End offset</th><th class=\"num\">Size</th></tr></thead><tbody>{rows}</tbody></table>\
          <form id=\"add-partitions\" method=\"post\" action=\"/topics/{u}/partitions\" class=\"inline\">\
          <label>Increase partitions to <input name=\"count\" type=\"number\" min=\"{next}\" value=\"{next}\"></label>\
          <button>Add partitions</button></form>\

@@ -82,8 +82,8 @@ pub async fn list(
          <input name=\"q\" id=\"topic-filter\" placeholder=\"filter by name\" value=\"{q}\">\
          <label><input type=\"checkbox\" name=\"internal\" value=\"1\"{checked}> show internal</label>\
          <button>Filter</button></form>\
-         <table id=\"topics\"><thead><tr><th>Topic</th><th>Partitions</th><th>Replication</th>\
-         <th>Size</th><th>Messages (est.)</th><th>Produce msg/s</th><th></th></tr></thead><tbody>{rows}</tbody></table>\
+         <table id=\"topics\"><thead><tr><th>Topic</th><th class=\"num\">Partitions</th><th class=\"num\">Replication</th>\
+         <th class=\"num\">Size</th><th class=\"num\">Messages (est.)</th><th class=\"num\">Produce msg/s</th><th></th></tr></thead><tbody>{rows}</tbody></table>\
          <h2>Create a topic</h2>\
          <form id=\"create-topic\" method=\"post\" action=\"/topics\" class=\"stack\">\
          <label>Name <input name=\"name\" required></label>\
