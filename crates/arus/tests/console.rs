@@ -1,0 +1,139 @@
+//! The web console's wiring in the real binary: its ready line, `/metrics` over HTTP, a
+//! console port that cannot be bound failing the start with the keys to change, and
+//! `console.enabled=false`. (The pages themselves are tested in Chromium: compat/browser.)
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::TestBroker;
+
+const CONSOLE_PREFIX: &str = "arus: console on http://";
+
+/// The console address from the broker's stderr ready line.
+fn console_addr(broker: &TestBroker) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let stderr = broker.stderr();
+        if let Some(line) = stderr.lines().find(|l| l.starts_with(CONSOLE_PREFIX)) {
+            return line.trim_start_matches(CONSOLE_PREFIX).to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no console ready line:\n{stderr}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A plain HTTP/1.1 GET: (status line, body).
+fn get(addr: &str, path: &str) -> (String, String) {
+    let mut s = TcpStream::connect(addr).expect("connect to console");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (
+        head.lines().next().unwrap_or("").to_string(),
+        body.to_string(),
+    )
+}
+
+#[test]
+fn console_serves_pages_and_metrics_on_its_own_port() {
+    let mut broker = TestBroker::start();
+    let addr = console_addr(&broker);
+    assert!(
+        addr.starts_with("127.0.0.1:") && !addr.ends_with(":0"),
+        "{addr}"
+    );
+    let (status, body) = get(&addr, "/");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(body.contains("<h1>Overview</h1>"), "{body}");
+    let (status, body) = get(&addr, "/metrics");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(
+        body.contains("# TYPE arus_consumer_group_max_lag gauge\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains("# TYPE arus_requests_total counter\n"),
+        "{body}"
+    );
+    let (status, _) = get(&addr, "/topics/no-such-topic");
+    assert_eq!(status, "HTTP/1.1 404 Not Found");
+    broker.stop();
+}
+
+#[test]
+fn console_disabled() {
+    let mut broker = TestBroker::start_with(&["console.enabled=false"]);
+    broker.stop();
+    assert!(
+        !broker.stderr().contains(CONSOLE_PREFIX),
+        "{}",
+        broker.stderr()
+    );
+}
+
+#[test]
+fn console_port_taken_fails_the_start_naming_the_keys() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_arus"))
+        .args([
+            "server",
+            "--override",
+            "listeners=PLAINTEXT://127.0.0.1:0",
+            "--override",
+        ])
+        .arg(format!("log.dirs={}", dir.path().join("data").display()))
+        .arg("--override")
+        .arg(format!("console.listener=127.0.0.1:{port}"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run arus");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "no ready line");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with(&format!(
+            "arus: cannot bind the web console on 127.0.0.1:{port}"
+        )) && last.contains("console.listener")
+            && last.contains("console.enabled=false"),
+        "{stderr}"
+    );
+    drop(taken);
+}
+
+#[test]
+fn bad_console_listener_is_a_config_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_arus"))
+        .args([
+            "server",
+            "--override",
+            "listeners=PLAINTEXT://127.0.0.1:0",
+            "--override",
+        ])
+        .arg(format!("log.dirs={}", dir.path().join("data").display()))
+        .args(["--override", "console.listener=nowhere"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run arus");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("console.listener"), "{stderr}");
+}
