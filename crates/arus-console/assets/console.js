@@ -104,7 +104,7 @@ const Arus = (() => {
     function params(extra) {
       const f = new FormData(form);
       const p = new URLSearchParams();
-      p.set('partitions', f.get('partitions'));
+      p.set('partitions', f.getAll('partitions').filter(Boolean).join(','));
       p.set('filter', f.get('filter'));
       p.set('limit', f.get('limit'));
       let start = f.get('start'), at = f.get('at').trim();

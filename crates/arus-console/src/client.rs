@@ -49,6 +49,7 @@ pub const VERSIONS: &[(ApiKey, i16)] = &[
     (ApiKey::OffsetFetch, 8),
     (ApiKey::OffsetCommit, 8),
     (ApiKey::DescribeLogDirs, 4),
+    (ApiKey::ConsumerGroupDescribe, 0),
 ];
 
 fn version_of(key: ApiKey) -> i16 {
@@ -86,6 +87,24 @@ fn s(v: &str) -> StrBytes {
 
 fn topic_name(v: &str) -> TopicName {
     TopicName(s(v))
+}
+
+/// Kafka's capitalised state names (KIP-848 groups report them in lower case).
+pub fn canonical_state(state: &str) -> String {
+    const STATES: &[&str] = &[
+        "Empty",
+        "PreparingRebalance",
+        "CompletingRebalance",
+        "Stable",
+        "Dead",
+        "Assigning",
+        "Reconciling",
+    ];
+    STATES
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(state))
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| state.to_string())
 }
 
 /// One partition's slice of a Fetch answer.
@@ -568,7 +587,7 @@ impl Client {
             .into_iter()
             .map(|g| GroupListing {
                 id: g.group_id.0.to_string(),
-                state: g.group_state.to_string(),
+                state: canonical_state(g.group_state.as_str()),
                 protocol_type: g.protocol_type.to_string(),
             })
             .collect();
@@ -576,8 +595,46 @@ impl Client {
         Ok(out)
     }
 
-    /// Describes a group; None when it does not exist.
+    /// Describes a group (a KIP-848 consumer group through ConsumerGroupDescribe, a classic
+    /// one through DescribeGroups); None when it does not exist.
     pub async fn describe_group(&self, id: &str) -> Result<Option<GroupInfo>> {
+        let mut req = ConsumerGroupDescribeRequest::default();
+        req.group_ids = vec![GroupId(s(id))];
+        if let ResponseKind::ConsumerGroupDescribe(resp) =
+            self.call(ApiKey::ConsumerGroupDescribe, req.into()).await?
+        {
+            if let Some(g) = resp.groups.into_iter().find(|g| g.error_code == 0) {
+                let members = g
+                    .members
+                    .into_iter()
+                    .map(|m| {
+                        let mut assignment: Vec<Tp> = m
+                            .assignment
+                            .topic_partitions
+                            .iter()
+                            .flat_map(|t| {
+                                t.partitions
+                                    .iter()
+                                    .map(|p| (t.topic_name.0.to_string(), *p))
+                            })
+                            .collect();
+                        assignment.sort();
+                        Member {
+                            id: m.member_id.to_string(),
+                            client_id: m.client_id.to_string(),
+                            host: m.client_host.to_string(),
+                            assignment,
+                        }
+                    })
+                    .collect();
+                return Ok(Some(GroupInfo {
+                    state: canonical_state(g.group_state.as_str()),
+                    protocol_type: "consumer".to_string(),
+                    protocol: g.assignor_name.to_string(),
+                    members,
+                }));
+            }
+        }
         let mut req = DescribeGroupsRequest::default();
         req.groups = vec![GroupId(s(id))];
         let ResponseKind::DescribeGroups(resp) =
@@ -608,7 +665,7 @@ impl Client {
             })
             .collect();
         Ok(Some(GroupInfo {
-            state: g.group_state.to_string(),
+            state: canonical_state(g.group_state.as_str()),
             protocol_type: g.protocol_type.to_string(),
             protocol: g.protocol_data.to_string(),
             members,
@@ -722,5 +779,13 @@ mod tests {
     fn error_names() {
         assert_eq!(error_name(0), "NONE");
         assert_eq!(error_name(3), "UnknownTopicOrPartition");
+    }
+
+    #[test]
+    fn states_are_capitalised() {
+        assert_eq!(canonical_state("stable"), "Stable");
+        assert_eq!(canonical_state("Empty"), "Empty");
+        assert_eq!(canonical_state("reconciling"), "Reconciling");
+        assert_eq!(canonical_state("odd"), "odd");
     }
 }

@@ -39,14 +39,14 @@ pub async fn page(
     let Some(topic) = app.client.topic(&name).await? else {
         return Err(Failure::not_found(format!("topic {name} does not exist")));
     };
-    let mut options = String::from("<option value=\"\">all</option>");
+    let mut options = String::from("<option value=\"\" selected>all</option>");
     for (p, _, _) in &topic.partitions {
         options.push_str(&format!("<option value=\"{p}\">{p}</option>"));
     }
     let body = format!(
         "<p><a href=\"/topics/{u}\">← topic {name}</a></p>\
          <form id=\"browse\" class=\"inline\" data-topic=\"{name}\">\
-         <label>Partition <select name=\"partitions\">{options}</select></label>\
+         <label>Partitions <select name=\"partitions\" multiple size=\"{rows}\">{options}</select></label>\
          <label>From <select name=\"start\">\
            <option value=\"earliest\">earliest</option><option value=\"latest\">latest</option>\
            <option value=\"last\">last N</option><option value=\"offset\">offset</option>\
@@ -73,6 +73,7 @@ pub async fn page(
         u = url(&name),
         name = esc(&name),
         max = MAX_LIMIT,
+        rows = (topic.partitions.len() + 1).min(4),
         poptions = topic
             .partitions
             .iter()
