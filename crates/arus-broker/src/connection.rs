@@ -8,7 +8,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::{BufMut, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
+use std::io::IoSlice;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tracing::{debug, warn};
 
@@ -52,8 +54,8 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, listener: String, broker
             return;
         }
         match dispatch::handle(&broker, &ctx, frame.freeze()).await {
-            Reply::Send(body) => {
-                if let Err(e) = writer.write_all(&body).await {
+            Reply::Send(parts) => {
+                if let Err(e) = write_all_parts(&mut writer, &parts).await {
                     debug!(%peer, error = %e, "could not write response");
                     return;
                 }
@@ -78,6 +80,22 @@ async fn read_frame<R: AsyncRead + Unpin>(
         let want = size - frame.len();
         if reader.read_buf(&mut (&mut *frame).limit(want)).await? == 0 {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+    }
+    Ok(())
+}
+
+/// Writes a response's pieces in order with as few vectored writes as the socket allows.
+async fn write_all_parts<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    parts: &[bytes::Bytes],
+) -> std::io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = parts.iter().map(|p| IoSlice::new(p)).collect();
+    let mut remaining: &mut [IoSlice<'_>] = &mut slices;
+    while !remaining.is_empty() {
+        match writer.write_vectored(remaining).await? {
+            0 => return Err(std::io::ErrorKind::WriteZero.into()),
+            n => IoSlice::advance_slices(&mut remaining, n),
         }
     }
     Ok(())

@@ -7,18 +7,22 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use bytes::{BufMut, Bytes, BytesMut};
-use kafka_protocol::messages::{ApiKey, RequestHeader, RequestKind, ResponseHeader, ResponseKind};
+use bytes::{Bytes, BytesMut};
+use kafka_protocol::messages::{
+    ApiKey, FetchResponse, RequestHeader, RequestKind, ResponseHeader, ResponseKind,
+};
 use kafka_protocol::protocol::{Decodable, Encodable};
 
 use crate::broker::Broker;
 use crate::groups::Caller;
 use crate::handlers;
+use crate::response_buf::ResponseBuf;
 
 /// What the connection should do after a request.
 pub enum Reply {
-    /// Write these bytes (size prefix included).
-    Send(Bytes),
+    /// Write these pieces, in order (size prefix included); fetched record batches are
+    /// pieces of their own, never copied into the response.
+    Send(Vec<Bytes>),
     /// Write nothing (a produce with acks=0).
     Nothing,
     /// Close the connection, logging why.
@@ -194,18 +198,49 @@ fn encode_response(
     body: &ResponseKind,
 ) -> Reply {
     let header = ResponseHeader::default().with_correlation_id(correlation_id);
-    let mut buf = BytesMut::with_capacity(256);
-    buf.put_i32(0); // size, filled in below
     let header_version = api_key.response_header_version(version);
-    if let Err(e) = header.encode(&mut buf, header_version) {
-        return Reply::Close(format!("could not encode {api_key:?} response header: {e}"));
-    }
-    if let Err(e) = body.encode(&mut buf, version) {
-        return Reply::Close(format!(
-            "could not encode {api_key:?} v{version} response: {e}"
-        ));
-    }
-    let size = (buf.len() - 4) as i32;
-    buf[..4].copy_from_slice(&size.to_be_bytes());
-    Reply::Send(buf.freeze())
+    let encoded = match body {
+        // Through the generic encoder, so the record batches stay pieces of their own;
+        // ResponseKind's encoder writes only into one contiguous buffer.
+        ResponseKind::Fetch(fetch) => {
+            let mut buf = ResponseBuf::new(fetched_batches(fetch));
+            header
+                .encode(&mut buf, header_version)
+                .and_then(|_| fetch.encode(&mut buf, version))
+                .map(|_| buf.into_parts())
+        }
+        other => {
+            let mut buf = BytesMut::with_capacity(256);
+            header
+                .encode(&mut buf, header_version)
+                .and_then(|_| other.encode(&mut buf, version))
+                .map(|_| vec![buf.freeze()])
+        }
+    };
+    let pieces = match encoded {
+        Ok(pieces) => pieces,
+        Err(e) => {
+            return Reply::Close(format!(
+                "could not encode {api_key:?} v{version} response: {e}"
+            ))
+        }
+    };
+    let len: usize = pieces.iter().map(Bytes::len).sum();
+    let Ok(size) = i32::try_from(len) else {
+        return Reply::Close(format!("{api_key:?} response of {len} bytes is too large"));
+    };
+    let mut parts = Vec::with_capacity(pieces.len() + 1);
+    parts.push(Bytes::copy_from_slice(&size.to_be_bytes()));
+    parts.extend(pieces);
+    Reply::Send(parts)
+}
+
+/// The record batches of a fetch response, which the encoder should not copy.
+fn fetched_batches(fetch: &FetchResponse) -> Vec<Bytes> {
+    fetch
+        .responses
+        .iter()
+        .flat_map(|t| t.partitions.iter())
+        .filter_map(|p| p.records.clone())
+        .collect()
 }

@@ -18,6 +18,7 @@ pub mod log_dirs;
 pub mod metrics;
 pub mod partition;
 pub mod producer_ids;
+pub mod response_buf;
 pub mod server;
 pub mod topic_name;
 pub mod topic_store;

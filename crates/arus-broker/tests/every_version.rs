@@ -325,9 +325,10 @@ async fn every_advertised_version_answers() {
             )
             .await
             .unwrap_or_else(|_| panic!("{key:?} v{version}: no answer within 10 s"));
-            let Reply::Send(mut bytes) = reply else {
+            let Reply::Send(parts) = reply else {
                 panic!("{key:?} v{version}: no response");
             };
+            let mut bytes = Bytes::from(parts.concat());
             let size = bytes.get_i32() as usize;
             assert_eq!(size, bytes.len(), "{key:?} v{version}: size prefix");
             let header =
@@ -355,9 +356,10 @@ async fn unsupported_api_versions_request_gets_v0_error_35() {
     frame.put_i16(99);
     frame.put_i32(42);
     frame.put_i16(-1);
-    let Reply::Send(mut bytes) = handle(&broker, &ctx, frame.freeze()).await else {
+    let Reply::Send(parts) = handle(&broker, &ctx, frame.freeze()).await else {
         panic!("expected an answer");
     };
+    let mut bytes = Bytes::from(parts.concat());
     bytes.get_i32();
     assert_eq!(
         bytes.get_i32(),

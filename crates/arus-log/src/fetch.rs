@@ -8,7 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::batch::{peek_batch_length, LOG_OVERHEAD, MIN_BATCH_LENGTH};
-use crate::io_util::{read_exact_vec, read_full_at};
+use crate::io_util::{read_at_most, read_exact_vec};
 
 /// A byte range `[start, end)` of one segment file, starting at a batch
 /// boundary and ending at one. Holding it keeps the file readable even if
@@ -77,9 +77,7 @@ impl FetchSlice {
             return Ok(Bytes::new());
         }
         let want = usize::try_from(avail).unwrap_or(usize::MAX).min(max_bytes);
-        let mut buf = vec![0u8; want];
-        let n = read_full_at(&self.file, &mut buf, self.start)?;
-        buf.truncate(n);
+        let mut buf = read_at_most(&self.file, self.start, want)?;
         let whole = whole_batches_prefix(&buf);
         if whole > 0 || !min_one_batch {
             buf.truncate(whole);

@@ -46,6 +46,38 @@ pub(crate) fn write_all_vectored_at(file: &File, parts: &[&[u8]], pos: u64) -> i
     Ok(())
 }
 
+/// Reads up to `len` bytes at `pos` into a new vector without zero-filling it first (fetches
+/// read megabytes at a time); short only at end of file.
+#[allow(unsafe_code)]
+pub(crate) fn read_at_most(file: &File, pos: u64, len: usize) -> io::Result<Vec<u8>> {
+    use std::os::fd::AsRawFd;
+    let mut buf = Vec::<u8>::with_capacity(len);
+    while buf.len() < len {
+        let filled = buf.len();
+        let at = libc::off_t::try_from(pos + filled as u64)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "file position too large"))?;
+        let spare = &mut buf.spare_capacity_mut()[..len - filled];
+        // SAFETY: pread writes at most `spare.len()` bytes into the vector's spare capacity,
+        // which we own; only the bytes it reports written are added to the length below.
+        let n =
+            unsafe { libc::pread(file.as_raw_fd(), spare.as_mut_ptr().cast(), spare.len(), at) };
+        match n {
+            0 => break,
+            n if n > 0 => {
+                // SAFETY: the first `n` spare bytes were just initialised by pread.
+                unsafe { buf.set_len(filled + n as usize) }
+            }
+            _ => {
+                let e = io::Error::last_os_error();
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    Ok(buf)
+}
+
 /// Reads exactly `len` bytes at `pos` into a new vector; a short file is an
 /// `UnexpectedEof` error.
 pub(crate) fn read_exact_vec(file: &File, pos: u64, len: usize) -> io::Result<Vec<u8>> {
