@@ -327,6 +327,27 @@ def test_group_lag_goes_to_zero_and_reset(page, broker):
     c.close()
 
 
+EVIL_GROUP = '<img src=x onerror="window.__pwned = 3">\\"\'&g'
+
+
+def test_untrusted_group_id_is_shown_as_text(page, broker):
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": EVIL_GROUP,
+                  "enable.auto.commit": False})
+    c.commit(offsets=[TopicPartition("events", 0, 3)], asynchronous=False)
+    c.close()
+    page.goto("/groups")
+    link = page.locator("#groups tbody a", has_text="onerror")
+    expect(link).to_have_text(EVIL_GROUP)
+    assert page.locator("#groups img").count() == 0
+    link.click()
+    expect(page.locator("h1")).to_have_text("Group " + EVIL_GROUP)
+    expect(page.locator("#lag-total")).to_have_text("6")  # events: 9 records, committed 3
+    page.wait_for_timeout(2500)  # the page's script polled the lag API with this ID
+    expect(page.locator("#lag-total")).to_have_text("6")
+    assert page.locator("main img").count() == 0
+    assert page.evaluate("window.__pwned") is None
+
+
 def test_metrics_match_what_the_tests_did(broker):
     samples, types = metrics(broker)
 
@@ -345,6 +366,8 @@ def test_metrics_match_what_the_tests_did(broker):
     assert types["arus_consumer_group_max_lag"] == "gauge"
     assert get("arus_consumer_group_lag", group="workers", topic="jobs", partition="0") == 13
     assert get("arus_consumer_group_max_lag", group="workers") == 13
+    escaped = EVIL_GROUP.replace("\\", "\\\\").replace('"', '\\"')
+    assert get("arus_consumer_group_max_lag", group=escaped) == 6
     assert get("arus_partitions") >= 4 + 1 + 1
     assert get("arus_under_replicated_partitions") == 0
     assert "arus_request_duration_seconds" in types

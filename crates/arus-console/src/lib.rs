@@ -56,7 +56,10 @@ pub fn start(listener: std::net::TcpListener, broker: Arc<Broker>) -> anyhow::Re
         samples: Samples::default(),
     };
     sampler::spawn(app.client.clone(), app.samples.clone());
-    let router = router(app);
+    let mut router = router(app);
+    if addr.ip().is_loopback() {
+        router = router.layer(axum::middleware::from_fn(loopback_host_only));
+    }
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router).await {
             tracing::error!(error = %e, "web console stopped");
@@ -109,6 +112,41 @@ async fn css() -> impl IntoResponse {
     )
 }
 
+/// Whether a `Host` header names this machine's loopback interface (`localhost`,
+/// `127.x.x.x`, `[::1]`, with or without a port).
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A console bound to loopback answers only requests addressed to loopback: a page on another
+/// site that re-points its own name at 127.0.0.1 (DNS rebinding) gets 421, not the data.
+async fn loopback_host_only(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if is_loopback_host(host) {
+        next.run(request).await
+    } else {
+        Failure(
+            StatusCode::MISDIRECTED_REQUEST,
+            "this console answers requests for 127.0.0.1 or localhost only".into(),
+        )
+        .into_response()
+    }
+}
+
 /// Refuses a state-changing request another site's page made the browser send: when the
 /// browser names the request's origin it must be this console's own.
 pub fn same_origin(headers: &HeaderMap) -> Result<(), Failure> {
@@ -139,6 +177,28 @@ pub fn same_origin(headers: &HeaderMap) -> Result<(), Failure> {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn loopback_hosts() {
+        for h in [
+            "127.0.0.1:9991",
+            "localhost:9991",
+            "LOCALHOST",
+            "[::1]:9991",
+            "127.1.2.3",
+        ] {
+            assert!(is_loopback_host(h), "{h}");
+        }
+        for h in [
+            "evil.example:9991",
+            "10.0.0.1:9991",
+            "",
+            "[::2]:1",
+            "localhost.evil:80",
+        ] {
+            assert!(!is_loopback_host(h), "{h}");
+        }
+    }
 
     #[test]
     fn same_origin_rules() {

@@ -31,12 +31,17 @@ fn console_addr(broker: &TestBroker) -> String {
 
 /// A plain HTTP/1.1 GET: (status line, body).
 fn get(addr: &str, path: &str) -> (String, String) {
+    get_as(addr, addr, path)
+}
+
+/// A GET with the given Host header.
+fn get_as(addr: &str, host: &str, path: &str) -> (String, String) {
     let mut s = TcpStream::connect(addr).expect("connect to console");
     s.set_read_timeout(Some(Duration::from_secs(30)))
         .expect("timeout");
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     )
     .expect("write");
     let mut raw = Vec::new();
@@ -72,6 +77,13 @@ fn console_serves_pages_and_metrics_on_its_own_port() {
     );
     let (status, _) = get(&addr, "/topics/no-such-topic");
     assert_eq!(status, "HTTP/1.1 404 Not Found");
+    // DNS rebinding: a loopback console answers only requests addressed to loopback.
+    let (status, body) = get_as(&addr, "evil.example:9991", "/metrics");
+    assert_eq!(status, "HTTP/1.1 421 Misdirected Request");
+    assert!(!body.contains("arus_"), "{body}");
+    let port = addr.rsplit(':').next().unwrap_or("");
+    let (status, _) = get_as(&addr, &format!("localhost:{port}"), "/metrics");
+    assert_eq!(status, "HTTP/1.1 200 OK");
     broker.stop();
 }
 
