@@ -229,6 +229,9 @@ def test_partitions_and_start_points(page, broker):
     assert len(api("start=timestamp&at=0")["records"]) == 12
     assert api("start=latest")["records"] == []
     assert api("start=latest")["end"] is True
+    # A cursor naming only partition 0 (made before partitions were added) reads the others
+    # from their start.
+    assert len(api("cursor=0:0")["records"]) == 12
 
 
 def consumer(broker, group):

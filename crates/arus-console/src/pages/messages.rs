@@ -181,9 +181,22 @@ async fn browse(app: &App, name: &str, q: &BrowseQuery) -> Result<Page, String> 
     let err = |e: anyhow::Error| format!("{e:#}");
     let mut pos: BTreeMap<i32, i64> = if !q.cursor.trim().is_empty() {
         let c = records::parse_cursor(&q.cursor).ok_or("malformed cursor")?;
-        c.into_iter()
+        let mut pos: BTreeMap<i32, i64> = c
+            .into_iter()
             .filter(|(p, _)| selected.contains(p))
-            .collect()
+            .collect();
+        // Partitions added since the cursor was made are read from their start.
+        let new: Vec<Tp> = tps
+            .iter()
+            .filter(|tp| !pos.contains_key(&tp.1))
+            .cloned()
+            .collect();
+        if !new.is_empty() {
+            for ((_, p), o) in client.offsets(&new, -2).await.map_err(err)? {
+                pos.insert(p, o);
+            }
+        }
+        pos
     } else {
         let starts = client.offsets(&tps, -2).await.map_err(err)?;
         let ends = client.offsets(&tps, -1).await.map_err(err)?;
