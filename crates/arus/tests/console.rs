@@ -9,7 +9,8 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::TestBroker;
+use common::{block_on, TestBroker};
+use rdkafka::producer::FutureRecord;
 
 const CONSOLE_PREFIX: &str = "arus: console on http://";
 
@@ -148,4 +149,58 @@ fn bad_console_listener_is_a_config_error() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("console.listener"), "{stderr}");
+}
+
+/// A field of the browser's JSON answer (a number, boolean or string), found by regex.
+fn field(json: &str, name: &str) -> String {
+    let re = regex::Regex::new(&format!(r#""{name}":("[^"]*"|[a-z0-9]+)"#)).expect("regex");
+    re.captures(json)
+        .map(|c| c[1].trim_matches('"').to_string())
+        .unwrap_or_else(|| panic!("no {name} in {json}"))
+}
+
+#[test]
+fn a_filter_scan_is_bounded_and_continues_from_its_cursor() {
+    let mut broker = TestBroker::start();
+    let addr = console_addr(&broker);
+    broker.create_topic("big", 1, &[]);
+    let producer = broker.producer_with(&[("linger.ms", "50"), ("batch.num.messages", "10000")]);
+    let total = 60_000;
+    let pending: Vec<_> = (0..total)
+        .map(|i| {
+            let value = format!("value-{i}");
+            producer
+                .send_result(FutureRecord::<[u8], [u8]>::to("big").payload(value.as_bytes()))
+                .unwrap_or_else(|(e, _)| panic!("queue: {e}"))
+        })
+        .collect();
+    for p in pending {
+        block_on(p).expect("delivery").expect("produced");
+    }
+
+    // Nothing matches: the first page stops at the scan budget with a cursor to go on.
+    let (status, body) = get(&addr, "/api/topics/big/messages?filter=no-such-value");
+    assert_eq!(status, "HTTP/1.1 200 OK", "{body}");
+    assert!(body.starts_with(r#"{"records":[]"#), "{body}");
+    assert_eq!(field(&body, "truncated"), "true");
+    assert_eq!(field(&body, "end"), "false");
+    let scanned: i64 = field(&body, "scanned").parse().expect("number");
+    assert!((50_000..total).contains(&scanned), "{body}");
+    let cursor = field(&body, "cursor");
+    assert_eq!(cursor, format!("0:{scanned}"));
+
+    // The next page scans the rest and finds the one match past the budget.
+    let (_, body) = get(
+        &addr,
+        &format!("/api/topics/big/messages?filter=value-59999&cursor={cursor}"),
+    );
+    assert_eq!(field(&body, "end"), "true", "{body}");
+    assert_eq!(field(&body, "truncated"), "false");
+    assert_eq!(
+        field(&body, "scanned").parse::<i64>().expect("n"),
+        total - scanned
+    );
+    assert_eq!(field(&body, "offset"), "59999");
+    assert_eq!(field(&body, "cursor"), "0:60000");
+    broker.stop();
 }
