@@ -180,6 +180,10 @@ impl Client {
     }
 
     async fn call(&self, key: ApiKey, request: RequestKind) -> Result<ResponseKind> {
+        // Once the broker is stopping, the console sends nothing more (logs are being closed).
+        if self.broker.is_shutting_down() {
+            bail!("the broker is shutting down");
+        }
         let header = RequestHeader::default()
             .with_request_api_key(key as i16)
             .with_request_api_version(version_of(key))
