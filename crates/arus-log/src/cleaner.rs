@@ -238,8 +238,8 @@ impl Log {
             complete: mapped.complete,
         };
         let mut pending_horizon: Option<i64> = None;
-        let mut first = 0;
-        for len in groups {
+        // Each swapped group becomes one segment, so group i starts at closed segment i.
+        for (first, len) in groups.into_iter().enumerate() {
             let written = self.write_cleaned(first, len, &cx, &aborts, config)?;
             stats.bytes_before += self.closed[first..first + len]
                 .iter()
@@ -251,7 +251,6 @@ impl Log {
                 pending_horizon = Some(pending_horizon.map_or(t, |p| p.min(t)));
             }
             self.swap_in_cleaned(first, len)?;
-            first += 1;
         }
         self.pending_delete_horizon = pending_horizon;
         self.clean_offset = mapped.end.max(start);
