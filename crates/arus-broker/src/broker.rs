@@ -1,12 +1,10 @@
 //! The state every request handler shares: configuration, hosted topics, fetch sessions, the
-//! endpoints this broker advertises, and the signal that wakes long-polling fetches.
+//! endpoints this broker advertises, and its metrics.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
-
-use tokio::sync::Notify;
 
 use crate::catalog::Catalog;
 use crate::config::BrokerConfig;
@@ -50,7 +48,6 @@ pub struct Broker {
     /// Request, traffic and connection counters (`/metrics`, the console's charts).
     pub metrics: Arc<Metrics>,
     fetch_sessions: Mutex<FetchSessionCache>,
-    data_arrived: Notify,
     shutting_down: AtomicBool,
 }
 
@@ -75,7 +72,6 @@ impl Broker {
             started: Instant::now(),
             metrics: Arc::new(Metrics::default()),
             fetch_sessions: Mutex::new(FetchSessionCache::new(1000)),
-            data_arrived: Notify::new(),
             shutting_down: AtomicBool::new(false),
         }
     }
@@ -94,16 +90,6 @@ impl Broker {
         self.fetch_sessions
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Wakes every fetch waiting for data; called after each append.
-    pub fn notify_data_arrived(&self) {
-        self.data_arrived.notify_waiters();
-    }
-
-    /// The notifier long-polling fetches wait on.
-    pub fn data_arrived(&self) -> &Notify {
-        &self.data_arrived
     }
 
     /// Marks the broker as stopping: no more appends are accepted.

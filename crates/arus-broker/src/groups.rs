@@ -184,7 +184,6 @@ impl Groups {
                 error!(partition = index, error = %e, "writing group records failed");
             }
         }
-        broker.notify_data_arrived();
     }
 
     fn deliver(&self, output: Output) {

@@ -1,11 +1,12 @@
 //! One partition this broker leads: its log behind a lock, and the offsets clients see.
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use arus_log::{
     AbortedTxn, AppendError, AppendInfo, FetchSlice, Log, LogConfig, LogError, TxnMarker,
 };
+use tokio::sync::Notify;
 use tracing::error;
 
 /// The leader epoch of every partition while Arus runs as a single node.
@@ -36,6 +37,9 @@ pub struct Partition {
     /// The `log.dirs` entry holding this partition's directory.
     pub log_dir: PathBuf,
     log: Mutex<Log>,
+    /// Long-polling fetches waiting for this partition's next append. Only they are woken,
+    /// so consumers waiting on quiet partitions cost nothing while others are busy.
+    waiters: Mutex<Vec<Arc<Notify>>>,
 }
 
 impl Partition {
@@ -46,6 +50,26 @@ impl Partition {
             index,
             log_dir,
             log: Mutex::new(log),
+            waiters: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Registers a fetch to be woken (once) by the next append here. A fetch registers before
+    /// it reads, so an append between its read and its wait leaves a permit and is not missed.
+    /// Registrations of fetches that have finished (no one else holds their `Notify`) are
+    /// dropped here, so a partition that never gets data does not collect them.
+    pub fn wake_on_append(&self, waiter: &Arc<Notify>) {
+        let mut waiters = self.waiters.lock().unwrap_or_else(|p| p.into_inner());
+        waiters.retain(|w| Arc::strong_count(w) > 1);
+        if !waiters.iter().any(|w| Arc::ptr_eq(w, waiter)) {
+            waiters.push(waiter.clone());
+        }
+    }
+
+    fn wake_waiters(&self) {
+        let waiters = std::mem::take(&mut *self.waiters.lock().unwrap_or_else(|p| p.into_inner()));
+        for w in waiters {
+            w.notify_one();
         }
     }
 
@@ -67,6 +91,8 @@ impl Partition {
         if let Err(e) = log.flush_if_due(now_ms) {
             error!(topic = %self.topic, partition = self.index, error = %e, "flush failed");
         }
+        drop(log);
+        self.wake_waiters();
         Ok(info)
     }
 
@@ -79,6 +105,9 @@ impl Partition {
         if let Err(e) = log.flush_if_due(now_ms) {
             error!(topic = %self.topic, partition = self.index, error = %e, "flush failed");
         }
+        drop(log);
+        // A marker moves the last stable offset: read_committed fetches may now read.
+        self.wake_waiters();
         Ok(info)
     }
 

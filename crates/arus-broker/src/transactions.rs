@@ -214,6 +214,5 @@ fn write_markers(broker: &Broker, work: &MarkerWork) -> Result<(), String> {
             arus_coordinator::Output::default()
         });
     }
-    broker.notify_data_arrived();
     Ok(())
 }

@@ -376,6 +376,59 @@ async fn clients_cannot_write_internal_topics() {
     );
 }
 
+/// An append wakes only the fetches waiting on its own partition, and a waiting fetch is
+/// answered as soon as its partition gets data, long before its max wait.
+#[tokio::test]
+async fn appends_wake_only_fetches_of_their_partition() {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+    use tokio::sync::Notify;
+
+    let dir = tempfile::tempdir().unwrap();
+    let b = broker(dir.path());
+    b.catalog
+        .create_topic("w", 2, BTreeMap::new(), now_ms())
+        .unwrap();
+    let topic = b.catalog.topic("w").unwrap();
+    let waiter = Arc::new(Notify::new());
+    topic.partitions[0].wake_on_append(&waiter);
+    produce(&b, "w", 1, batch(&["elsewhere"], 1000));
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), waiter.notified())
+            .await
+            .is_err(),
+        "an append to partition 1 woke a fetch waiting on partition 0"
+    );
+    produce(&b, "w", 0, batch(&["here"], 1000));
+    tokio::time::timeout(Duration::from_secs(5), waiter.notified())
+        .await
+        .expect("an append to partition 0 wakes its waiting fetch");
+
+    // Through the handler: a fetch at the log end waits, and returns with the next record.
+    let started = Instant::now();
+    let fetch = tokio::spawn({
+        let b = b.clone();
+        async move {
+            let request =
+                fetch_request("w", &[(0, 1, 1 << 20)], 1 << 20, (0, -1)).with_max_wait_ms(10_000);
+            handlers::fetch::handle(&b, 12, request).await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    produce(&b, "w", 1, batch(&["still elsewhere"], 2000));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!fetch.is_finished(), "no data for partition 0 yet");
+    let next = batch(&["next"], 3000);
+    let next_len = next.len();
+    assert_eq!(produce(&b, "w", 0, next), 1);
+    let resp = fetch.await.unwrap();
+    assert_eq!(summary(&resp), vec![(0, next_len, 2)]);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered on the append, not at max wait"
+    );
+}
+
 fn broker(dir: &std::path::Path) -> std::sync::Arc<arus_broker::broker::Broker> {
     common::broker(dir, &[], &[])
 }

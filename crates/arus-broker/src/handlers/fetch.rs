@@ -10,6 +10,7 @@ use kafka_protocol::messages::fetch_response::{
 };
 use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse, ProducerId, TopicName};
 use kafka_protocol::ResponseError;
+use tokio::sync::Notify;
 
 use crate::broker::Broker;
 use crate::catalog::Topic;
@@ -96,16 +97,16 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
     };
     let read_committed = request.isolation_level == READ_COMMITTED;
     let deadline = Instant::now() + Duration::from_millis(request.max_wait_ms.max(0) as u64);
+    // Woken by an append to one of the partitions read (each registers it before reading).
+    let data_arrived = Arc::new(Notify::new());
     let reads = loop {
-        let notified = broker.data_arrived().notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
         let reads = read_all(
             broker,
             &to_read,
             &epoch_errors,
             request.max_bytes,
             read_committed,
+            &data_arrived,
         );
         let bytes: usize = reads.iter().map(|r| r.records.len()).sum();
         let has_error = reads.iter().any(|r| r.error.is_some());
@@ -117,7 +118,7 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
             break reads;
         }
         tokio::select! {
-            _ = &mut notified => {}
+            _ = data_arrived.notified() => {}
             _ = tokio::time::sleep_until(deadline.into()) => {}
         }
     };
@@ -199,6 +200,7 @@ fn read_all(
     epoch_errors: &[(TopicKey, i32)],
     max_bytes: i32,
     read_committed: bool,
+    data_arrived: &Arc<Notify>,
 ) -> Vec<PartitionRead> {
     let mut budget = max_bytes.max(0) as usize;
     let mut returned_any = false;
@@ -240,6 +242,7 @@ fn read_all(
                 read.error = Some(ResponseError::UnknownLeaderEpoch);
                 return read;
             }
+            partition.wake_on_append(data_arrived);
             // read_committed readers stop at the last stable offset and learn which
             // transactions in the data were aborted.
             let planned = if read_committed {

@@ -18,7 +18,6 @@ pub fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Option<
     let acks = request.acks;
     let acks_valid = (-1..=1).contains(&acks);
     let now = now_ms();
-    let mut appended = false;
     let mut responses = Vec::with_capacity(request.topic_data.len());
     for topic_data in request.topic_data {
         let topic: Option<Arc<Topic>> = if version >= 13 {
@@ -61,7 +60,6 @@ pub fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Option<
             };
             partitions.push(match result {
                 Ok(info) => {
-                    appended = true;
                     if let Some(t) = &topic {
                         let bytes = data.records.as_ref().map_or(0, |r| r.len() as u64);
                         broker.metrics.record_produced(&t.name, info.record_count, bytes);
@@ -92,9 +90,6 @@ pub fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Option<
                 .with_topic_id(topic_data.topic_id)
                 .with_partition_responses(partitions),
         );
-    }
-    if appended {
-        broker.notify_data_arrived();
     }
     (acks != 0).then(|| ProduceResponse::default().with_responses(responses))
 }
