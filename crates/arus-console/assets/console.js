@@ -100,6 +100,7 @@ const Arus = (() => {
     let cursor = '';
     let shown = [];
     let tailing = false;
+    let tailRun = 0; // each start of the tail gets a number; an older loop stops
 
     function params(extra) {
       const f = new FormData(form);
@@ -152,19 +153,25 @@ const Arus = (() => {
       }
     }
 
-    async function tailLoop() {
+    async function tailLoop(run) {
       // Start at the end unless records are already shown; keep at most 500 rows.
       if (!cursor) {
-        const page = await getJSON(`/api/topics/${encodeURIComponent(topic)}/messages?` +
-          params({ start: 'latest', limit: 1 }));
-        cursor = page.cursor;
+        try {
+          const page = await getJSON(`/api/topics/${encodeURIComponent(topic)}/messages?` +
+            params({ start: 'latest', limit: 1 }));
+          cursor = page.cursor;
+        } catch (e) {
+          status.textContent = 'live tail error: ' + e.message;
+          tail.checked = tailing = false;
+          return;
+        }
       }
       status.textContent = 'live tail: waiting for new records…';
-      while (tailing) {
+      while (tailing && run === tailRun) {
         try {
           const page = await getJSON(`/api/topics/${encodeURIComponent(topic)}/messages?` +
             params({ cursor, wait_ms: 3000, limit: 500 }));
-          if (!tailing) break;
+          if (!tailing || run !== tailRun) break;
           cursor = page.cursor;
           if (page.records.length) {
             shown = shown.concat(page.records).slice(-500);
@@ -183,7 +190,7 @@ const Arus = (() => {
     form.querySelector('[name=format]').addEventListener('change', render);
     tail.addEventListener('change', () => {
       tailing = tail.checked;
-      if (tailing) tailLoop();
+      if (tailing) tailLoop(++tailRun);
       else status.textContent = 'live tail stopped';
     });
 
