@@ -314,6 +314,15 @@ def test_group_lag_goes_to_zero_and_reset(page, broker):
                      "--group", "workers")
     assert re.search(r"workers\s+jobs\s+0\s+0\s+20\s+20\s", described), described
 
+    # Apply: to a time after every record (no offset at or after it: the end).
+    page.select_option("#reset [name=to]", "timestamp")
+    page.fill("#reset [name=value]", str(int(time.time() * 1000) + 3_600_000))
+    page.click("#reset button[value=apply]")
+    expect(page.locator("#reset-result.applied")).to_contain_text("Offsets reset")
+    described = arus("consumer-groups", "--bootstrap-server", broker.bootstrap, "--describe",
+                     "--group", "workers")
+    assert re.search(r"workers\s+jobs\s+0\s+20\s+20\s+0\s", described), described
+
     # Apply: to a given offset.
     page.select_option("#reset [name=to]", "offset")
     page.fill("#reset [name=value]", "7")
