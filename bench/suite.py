@@ -46,6 +46,9 @@ class Broker:
             str(ARUS), "server",
             "--override", "listeners=PLAINTEXT://127.0.0.1:%d" % port,
             "--override", "log.dirs=%s" % (self.data_dir / "data"),
+            # The console runs as it does by default, on a free port so the suite never
+            # collides with a broker already serving 9991.
+            "--override", "console.listener=127.0.0.1:0",
         ]
         for o in self.overrides:
             args += ["--override", o]

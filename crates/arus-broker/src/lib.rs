@@ -15,6 +15,7 @@ pub mod handlers;
 pub mod internal_topic;
 pub mod log_config;
 pub mod log_dirs;
+pub mod malloc_tuning;
 pub mod metrics;
 pub mod partition;
 pub mod producer_ids;

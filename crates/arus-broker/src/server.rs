@@ -36,6 +36,7 @@ pub async fn run_with(
     on_ready: impl FnOnce(&[(String, SocketAddr)]),
 ) -> anyhow::Result<()> {
     let stop_signals = StopSignals::listen();
+    crate::malloc_tuning::tune();
     let config = Arc::new(config);
     let started = std::time::Instant::now();
     let catalog = {
