@@ -149,7 +149,13 @@ mod tests {
         assert_eq!(back.len(), 100 + expected.len());
         assert!(back[..100].iter().all(|b| *b == 0));
         assert_eq!(&back[100..], expected.as_slice());
-        assert_eq!(read_at_most(&file, 100, expected.len() + 50).unwrap(), expected);
-        assert_eq!(read_at_most(&file, 103, 4).unwrap(), expected[3..7].to_vec());
+        assert_eq!(
+            read_at_most(&file, 100, expected.len() + 50).unwrap(),
+            expected
+        );
+        assert_eq!(
+            read_at_most(&file, 103, 4).unwrap(),
+            expected[3..7].to_vec()
+        );
     }
 }
