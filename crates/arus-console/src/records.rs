@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use kafka_protocol::records::RecordBatchDecoder;
+use kafka_protocol::records::{Compression, RecordBatchDecoder};
 use serde::Serialize;
 
 /// Values longer than this are cut in the browser's JSON (the flag says so).
@@ -69,18 +69,71 @@ pub struct Decoded {
     pub headers: Vec<(String, Option<Bytes>)>,
 }
 
-/// Decodes the record batches of one Fetch answer. Fetch serves whole batches, so a decode
-/// error means a bad batch: it is reported, not skipped silently.
-pub fn decode(mut records: Bytes) -> Result<Vec<Decoded>, String> {
-    let sets = RecordBatchDecoder::decode_all(&mut records)
-        .map_err(|e| format!("cannot decode records: {e}"))?;
-    let mut out = Vec::new();
-    for set in sets {
-        for r in set.records {
-            if r.control {
-                continue;
-            }
-            out.push(Decoded {
+/// Decompressed bytes of records one batch may hold: a larger batch (a decompression bomb,
+/// or just too big to show) is reported, not decoded.
+pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
+/// Decompressed bytes one [`decode`] call reads before it stops after a whole batch.
+pub const MAX_DECODE_BYTES: usize = 16 * 1024 * 1024;
+/// The smallest v2 record: length, attributes, timestamp delta, offset delta, key length,
+/// value length and header count, one byte each.
+const MIN_RECORD_BYTES: usize = 7;
+/// The v2 batch header: baseOffset .. recordsCount.
+const BATCH_HEADER_BYTES: usize = 61;
+
+/// The records decoded from one Fetch answer.
+#[derive(Debug, Default)]
+pub struct Batches {
+    pub records: Vec<Decoded>,
+    /// The offset after the last decoded batch (base offset + lastOffsetDelta + 1): a reader
+    /// goes on from there, past records compacted away and control batches. None when no
+    /// batch was decoded.
+    pub end: Option<i64>,
+    /// Decompressed bytes of the decoded batches.
+    pub bytes: usize,
+}
+
+/// Decodes the whole record batches of one Fetch answer (kafka-protocol's decoder). It stops
+/// after the batch that brings the decompressed total past [`MAX_DECODE_BYTES`] (the caller
+/// goes on from [`Batches::end`]). A batch whose header claims more records than its bytes can
+/// hold, or that decompresses past [`MAX_BATCH_BYTES`], is an error: the decoder would reserve
+/// room for the claimed count (a header claiming 2^31 records would abort the process).
+/// Fetch serves whole batches, so an error means a bad batch: reported, never skipped silently.
+pub fn decode(records: Bytes) -> Result<Batches, String> {
+    let mut out = Batches::default();
+    let mut pos = 0usize;
+    while let Some(header) = records.get(pos..pos + BATCH_HEADER_BYTES) {
+        let int = |at: usize| {
+            i32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+        };
+        let base = i64::from_be_bytes(header[0..8].try_into().map_err(|_| "short header")?);
+        let (len, delta, count) = (int(8), int(23), int(57));
+        let next = usize::try_from(len)
+            .ok()
+            .and_then(|l| pos.checked_add(12)?.checked_add(l))
+            .filter(|n| *n <= records.len() && *n >= pos + BATCH_HEADER_BYTES)
+            .ok_or_else(|| format!("cannot decode records: torn batch at offset {base}"))?;
+        let count = usize::try_from(count).map_err(|_| {
+            format!("cannot decode records: batch at offset {base} claims {count} records")
+        })?;
+        let mut batch = records.slice(pos..next);
+        let decompressed = std::cell::Cell::new(0usize);
+        let set = RecordBatchDecoder::decode_with_custom_compression(
+            &mut batch,
+            Some(|buf: &mut Bytes, c: Compression| {
+                let plain = decompress(buf, c)?;
+                if plain.len() > MAX_BATCH_BYTES {
+                    anyhow::bail!("its records decompress to more than {MAX_BATCH_BYTES} bytes");
+                }
+                if count > plain.len() / MIN_RECORD_BYTES {
+                    anyhow::bail!("it claims {count} records in {} bytes", plain.len());
+                }
+                decompressed.set(plain.len());
+                Ok(plain)
+            }),
+        )
+        .map_err(|e| format!("cannot decode records: batch at offset {base}: {e}"))?;
+        for r in set.records.into_iter().filter(|r| !r.control) {
+            out.records.push(Decoded {
                 offset: r.offset,
                 timestamp: r.timestamp,
                 key: r.key,
@@ -92,32 +145,37 @@ pub fn decode(mut records: Bytes) -> Result<Vec<Decoded>, String> {
                     .collect(),
             });
         }
+        out.end = Some(
+            base.saturating_add(i64::from(delta.max(0)))
+                .saturating_add(1),
+        );
+        out.bytes += decompressed.get();
+        pos = next;
+        if out.bytes >= MAX_DECODE_BYTES {
+            return Ok(out);
+        }
+    }
+    if pos < records.len() {
+        return Err(format!(
+            "cannot decode records: {} bytes after the last whole batch",
+            records.len() - pos
+        ));
     }
     Ok(out)
 }
 
-/// The offset after the last whole v2 batch in `bytes` (base offset + lastOffsetDelta + 1),
-/// read from the batch headers: a reader advances past batches whose records were all
-/// compacted away or are control records. None when there is no whole batch.
-pub fn batches_end(bytes: &[u8]) -> Option<i64> {
-    let mut pos = 0usize;
-    let mut end = None;
-    while let Some(header) = bytes.get(pos..pos + 27) {
-        let base = i64::from_be_bytes(header[0..8].try_into().ok()?);
-        let len = i32::from_be_bytes(header[8..12].try_into().ok()?);
-        let delta = i32::from_be_bytes(header[23..27].try_into().ok()?);
-        let Ok(len) = usize::try_from(len) else { break };
-        let next = pos.checked_add(12)?.checked_add(len)?;
-        if next > bytes.len() || len < 15 {
-            break;
-        }
-        end = Some(
-            base.saturating_add(i64::from(delta.max(0)))
-                .saturating_add(1),
-        );
-        pos = next;
+/// A batch's records section, decompressed with kafka-protocol's codecs.
+fn decompress(buf: &mut Bytes, c: Compression) -> anyhow::Result<Bytes> {
+    use kafka_protocol::compression as codec;
+    use kafka_protocol::compression::Decompressor;
+    let copy = |b: &mut Bytes| Ok(b.clone());
+    match c {
+        Compression::None => Ok(buf.split_off(0)),
+        Compression::Gzip => codec::Gzip::decompress(buf, copy),
+        Compression::Snappy => codec::Snappy::decompress(buf, copy),
+        Compression::Lz4 => codec::Lz4::decompress(buf, copy),
+        Compression::Zstd => codec::Zstd::decompress(buf, copy),
     }
-    end
 }
 
 /// Whether `needle` occurs in the record's key, value, a header name or a header value.
@@ -234,7 +292,7 @@ mod tests {
             Compression::Lz4,
             Compression::Zstd,
         ] {
-            let rs = decode(batch(c)).expect("decode");
+            let rs = decode(batch(c)).expect("decode").records;
             assert_eq!(rs.len(), 3);
             assert_eq!(rs[0].offset, 10);
             assert_eq!(rs[1].key.as_deref(), Some(&b"k1"[..]));
@@ -259,7 +317,7 @@ mod tests {
 
     #[test]
     fn filter_looks_at_key_value_and_headers() {
-        let rs = decode(batch(Compression::None)).expect("decode");
+        let rs = decode(batch(Compression::None)).expect("decode").records;
         assert!(matches(&rs[0], b""));
         assert!(matches(&rs[0], b"k0"));
         assert!(matches(&rs[0], b"<v0"));
@@ -287,15 +345,73 @@ mod tests {
     fn end_of_batches() {
         let b = batch(Compression::None);
         // Encoded with base offset 10 and three records.
-        assert_eq!(batches_end(&b), Some(13));
+        let d = decode(b.clone()).expect("decode");
+        assert_eq!((d.end, d.records.len()), (Some(13), 3));
+        assert!(d.bytes > 0);
         let mut two = b.to_vec();
         two.extend_from_slice(&b);
-        assert_eq!(batches_end(&two), Some(13));
-        // A torn last batch does not count.
-        assert_ne!(batches_end(&b[..b.len() - 1]), Some(13));
-        assert_eq!(batches_end(&b[..20]), None);
-        assert_eq!(batches_end(&[]), None);
-        assert_eq!(batches_end(&[0xff; 40]), None);
+        assert_eq!(decode(Bytes::from(two)).expect("decode").end, Some(13));
+        // A torn batch is an error.
+        assert!(decode(b.slice(..b.len() - 1)).is_err());
+        assert!(decode(b.slice(..20)).is_err());
+        assert!(decode(Bytes::from_static(&[0xff; 40])).is_err());
+        let empty = decode(Bytes::new()).expect("empty");
+        assert_eq!((empty.end, empty.records.len()), (None, 0));
+    }
+
+    /// The first batch of `b` with its lastOffsetDelta and recordsCount (and CRC) rewritten
+    /// as a hostile producer could: the broker checks only that the two agree.
+    fn claim_records(b: &Bytes, count: i32) -> Bytes {
+        let len = i32::from_be_bytes([b[8], b[9], b[10], b[11]]) as usize;
+        let mut v = b[..len + 12].to_vec();
+        v[23..27].copy_from_slice(&(count - 1).to_be_bytes());
+        v[57..61].copy_from_slice(&count.to_be_bytes());
+        let crc = crc32c::crc32c(&v[21..]);
+        v[17..21].copy_from_slice(&crc.to_be_bytes());
+        Bytes::from(v)
+    }
+
+    #[test]
+    fn a_batch_claiming_more_records_than_it_holds_is_an_error_not_an_abort() {
+        for c in [Compression::None, Compression::Zstd, Compression::Gzip] {
+            let b = claim_records(&batch(c), i32::MAX);
+            let e = decode(b).expect_err("refused");
+            assert!(e.contains("claims 2147483647 records"), "{c:?}: {e}");
+        }
+        // A claim its bytes could hold is left to the decoder (which finds it short).
+        assert!(decode(claim_records(&batch(Compression::None), 4)).is_err());
+    }
+
+    #[test]
+    fn a_decompression_bomb_is_refused() {
+        let record = Record {
+            transactional: false,
+            control: false,
+            delete_horizon: false,
+            partition_leader_epoch: 0,
+            producer_id: -1,
+            producer_epoch: -1,
+            timestamp_type: TimestampType::Creation,
+            offset: 0,
+            sequence: -1,
+            timestamp: 0,
+            key: None,
+            value: Some(Bytes::from(vec![0u8; MAX_BATCH_BYTES + 1])),
+            headers: IndexMap::new(),
+        };
+        let mut buf = BytesMut::new();
+        RecordBatchEncoder::encode(
+            &mut buf,
+            [&record],
+            &RecordEncodeOptions {
+                version: 2,
+                compression: Compression::Zstd,
+            },
+        )
+        .expect("encode");
+        assert!(buf.len() < 64 * 1024, "{}", buf.len());
+        let e = decode(buf.freeze()).expect_err("refused");
+        assert!(e.contains("decompress to more than"), "{e}");
     }
 
     #[test]

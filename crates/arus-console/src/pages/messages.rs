@@ -289,21 +289,17 @@ async fn browse(app: &App, name: &str, q: &BrowseQuery) -> Result<Page, String> 
                     continue;
                 }
             }
-            scanned_bytes += f.records.len();
-            let decoded = if f.records.is_empty() {
-                Vec::new()
-            } else {
-                match records::decode(f.records.clone()) {
-                    Ok(d) => d,
-                    Err(e) => {
-                        errors.push(format!("partition {}: {e}", f.partition));
-                        done.insert(f.partition, true);
-                        continue;
-                    }
+            let decoded = match records::decode(f.records.clone()) {
+                Ok(d) => d,
+                Err(e) => {
+                    errors.push(format!("partition {}: {e}", f.partition));
+                    done.insert(f.partition, true);
+                    continue;
                 }
             };
+            scanned_bytes += decoded.bytes.max(f.records.len());
             let mut next = cur;
-            for r in decoded.iter().filter(|r| r.offset >= cur) {
+            for r in decoded.records.iter().filter(|r| r.offset >= cur) {
                 if full {
                     break;
                 }
@@ -316,7 +312,7 @@ async fn browse(app: &App, name: &str, q: &BrowseQuery) -> Result<Page, String> 
             }
             if !full {
                 // Past compacted-away records and control batches too.
-                if let Some(end) = records::batches_end(&f.records) {
+                if let Some(end) = decoded.end {
                     next = next.max(end);
                 }
             }
