@@ -8,14 +8,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::{BufMut, BytesMut};
-use std::io::IoSlice;
+use std::io::{self, IoSlice};
+use std::os::fd::AsRawFd;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use arus_log::FileRange;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader, Interest};
+use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tracing::{debug, warn};
 
 use crate::broker::Broker;
 use crate::dispatch::{self, Reply};
+use crate::response_buf::Piece;
 
 /// Smallest valid request: api key, api version and correlation ID.
 const MIN_FRAME: usize = 8;
@@ -85,17 +89,79 @@ async fn read_frame<R: AsyncRead + Unpin>(
     Ok(())
 }
 
-/// Writes a response's pieces in order with as few vectored writes as the socket allows.
-async fn write_all_parts<W: AsyncWrite + Unpin>(
-    writer: &mut W,
-    parts: &[bytes::Bytes],
-) -> std::io::Result<()> {
-    let mut slices: Vec<IoSlice<'_>> = parts.iter().map(|p| IoSlice::new(p)).collect();
-    let mut remaining: &mut [IoSlice<'_>] = &mut slices;
-    while !remaining.is_empty() {
-        match writer.write_vectored(remaining).await? {
-            0 => return Err(std::io::ErrorKind::WriteZero.into()),
-            n => IoSlice::advance_slices(&mut remaining, n),
+/// Writes a response's pieces in order: runs of in-memory pieces with vectored writes, file
+/// ranges with `sendfile` straight from the page cache.
+async fn write_all_parts(writer: &mut OwnedWriteHalf, parts: &[Piece]) -> io::Result<()> {
+    let mut rest = parts;
+    while let Some(first) = rest.first() {
+        if let Piece::File(range) = first {
+            send_file(writer.as_ref(), range).await?;
+            rest = &rest[1..];
+            continue;
+        }
+        let run = rest
+            .iter()
+            .position(|p| matches!(p, Piece::File(_)))
+            .unwrap_or(rest.len());
+        let mut slices: Vec<IoSlice<'_>> = rest[..run]
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Bytes(b) => Some(IoSlice::new(b)),
+                Piece::File(_) => None,
+            })
+            .collect();
+        let mut remaining: &mut [IoSlice<'_>] = &mut slices;
+        while !remaining.is_empty() {
+            match writer.write_vectored(remaining).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => IoSlice::advance_slices(&mut remaining, n),
+            }
+        }
+        rest = &rest[run..];
+    }
+    Ok(())
+}
+
+/// Sends a segment file range to the socket with `sendfile`, waiting for the socket to take
+/// more whenever it is full. A segment shorter than planned is an error (the client retries).
+#[allow(unsafe_code)]
+async fn send_file(socket: &TcpStream, range: &FileRange) -> io::Result<()> {
+    let mut offset = libc::off_t::try_from(range.position)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "file position too large"))?;
+    let mut left = range.len;
+    while left > 0 {
+        socket.writable().await?;
+        let sent = socket.try_io(Interest::WRITABLE, || {
+            // SAFETY: both descriptors are open for the call (the socket is borrowed, the file
+            // is held by `range`); sendfile reads the file at `offset` and advances it.
+            let n = unsafe {
+                libc::sendfile(
+                    socket.as_raw_fd(),
+                    range.file.as_raw_fd(),
+                    &mut offset,
+                    left,
+                )
+            };
+            if n < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(n as usize)
+            }
+        });
+        match sent {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "segment file ended before the planned fetch range",
+                ))
+            }
+            Ok(n) => left -= n.min(left),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(())

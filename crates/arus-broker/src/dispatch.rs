@@ -16,13 +16,13 @@ use kafka_protocol::protocol::{Decodable, Encodable};
 use crate::broker::Broker;
 use crate::groups::Caller;
 use crate::handlers;
-use crate::response_buf::ResponseBuf;
+use crate::response_buf::{Piece, ResponseBuf};
 
 /// What the connection should do after a request.
 pub enum Reply {
     /// Write these pieces, in order (size prefix included); fetched record batches are
-    /// pieces of their own, never copied into the response.
-    Send(Vec<Bytes>),
+    /// file ranges of their own, sent from the page cache.
+    Send(Vec<Piece>),
     /// Write nothing (a produce with acks=0).
     Nothing,
     /// Close the connection, logging why.
@@ -73,6 +73,15 @@ async fn handle_frame(broker: &Broker, ctx: &ConnectionContext, mut frame: Bytes
     let request = match RequestKind::decode(api_key, &mut frame, version) {
         Ok(r) => r,
         Err(e) => return Reply::Close(format!("malformed {api_key:?} v{version} request: {e}")),
+    };
+    // A client socket's fetch leaves the batches in the segment files for sendfile.
+    let request = match request {
+        RequestKind::Fetch(fetch) => {
+            let (response, files) =
+                handlers::fetch::handle_for_socket(broker, version, fetch).await;
+            return encode_fetch(correlation_id, api_key, version, &response, files);
+        }
+        other => other,
     };
     let response = match call(broker, ctx, &header, request).await {
         Ok(Some(r)) => r,
@@ -198,25 +207,34 @@ fn encode_response(
     body: &ResponseKind,
 ) -> Reply {
     let header = ResponseHeader::default().with_correlation_id(correlation_id);
-    let header_version = api_key.response_header_version(version);
-    let encoded = match body {
-        // Through the generic encoder, so the record batches stay pieces of their own;
-        // ResponseKind's encoder writes only into one contiguous buffer.
-        ResponseKind::Fetch(fetch) => {
-            let mut buf = ResponseBuf::new(fetched_batches(fetch));
-            header
-                .encode(&mut buf, header_version)
-                .and_then(|_| fetch.encode(&mut buf, version))
-                .map(|_| buf.into_parts())
-        }
-        other => {
-            let mut buf = BytesMut::with_capacity(256);
-            header
-                .encode(&mut buf, header_version)
-                .and_then(|_| other.encode(&mut buf, version))
-                .map(|_| vec![buf.freeze()])
-        }
-    };
+    let mut buf = BytesMut::with_capacity(256);
+    let encoded = header
+        .encode(&mut buf, api_key.response_header_version(version))
+        .and_then(|_| body.encode(&mut buf, version))
+        .map(|_| vec![Piece::Bytes(buf.freeze())])
+        .map_err(|e| e.to_string());
+    with_size_prefix(api_key, version, encoded)
+}
+
+/// Encodes a socket fetch's response; each stand-in becomes its segment file range.
+fn encode_fetch(
+    correlation_id: i32,
+    api_key: ApiKey,
+    version: i16,
+    body: &FetchResponse,
+    files: Vec<(Bytes, arus_log::FileRange)>,
+) -> Reply {
+    let header = ResponseHeader::default().with_correlation_id(correlation_id);
+    let mut buf = ResponseBuf::new(files);
+    let encoded = header
+        .encode(&mut buf, api_key.response_header_version(version))
+        .and_then(|_| body.encode(&mut buf, version))
+        .map_err(|e| e.to_string())
+        .and_then(|_| buf.into_pieces());
+    with_size_prefix(api_key, version, encoded)
+}
+
+fn with_size_prefix(api_key: ApiKey, version: i16, encoded: Result<Vec<Piece>, String>) -> Reply {
     let pieces = match encoded {
         Ok(pieces) => pieces,
         Err(e) => {
@@ -225,22 +243,12 @@ fn encode_response(
             ))
         }
     };
-    let len: usize = pieces.iter().map(Bytes::len).sum();
+    let len: usize = pieces.iter().map(Piece::len).sum();
     let Ok(size) = i32::try_from(len) else {
         return Reply::Close(format!("{api_key:?} response of {len} bytes is too large"));
     };
     let mut parts = Vec::with_capacity(pieces.len() + 1);
-    parts.push(Bytes::copy_from_slice(&size.to_be_bytes()));
+    parts.push(Piece::Bytes(Bytes::copy_from_slice(&size.to_be_bytes())));
     parts.extend(pieces);
     Reply::Send(parts)
-}
-
-/// The record batches of a fetch response, which the encoder should not copy.
-fn fetched_batches(fetch: &FetchResponse) -> Vec<Bytes> {
-    fetch
-        .responses
-        .iter()
-        .flat_map(|t| t.partitions.iter())
-        .filter_map(|p| p.records.clone())
-        .collect()
 }

@@ -119,16 +119,15 @@ impl Metrics {
         }
     }
 
-    /// Counts record batches sent to a fetcher of `topic`.
-    pub fn record_fetched(&self, topic: &str, batches: &[u8]) {
-        if batches.is_empty() {
+    /// Counts `records` records in `bytes` bytes of batches sent to a fetcher of `topic`.
+    pub fn record_fetched(&self, topic: &str, records: u64, bytes: u64) {
+        if bytes == 0 {
             return;
         }
-        let records = count_records(batches);
         let t = self.topic(topic);
         for c in [&self.total, &*t] {
             c.fetched_records.fetch_add(records, Relaxed);
-            c.fetched_bytes.fetch_add(batches.len() as u64, Relaxed);
+            c.fetched_bytes.fetch_add(bytes, Relaxed);
         }
     }
 
@@ -371,27 +370,6 @@ impl Drop for ConnectionGuard {
     }
 }
 
-/// Records in a run of v2 record batches, read from each batch header's record count (a
-/// truncated last batch, as fetch may return, is not counted).
-fn count_records(mut batches: &[u8]) -> u64 {
-    // baseOffset(8) batchLength(4) ... recordCount at byte 57, 61-byte header.
-    const HEADER: usize = 61;
-    let mut records = 0u64;
-    while batches.len() >= HEADER {
-        let length = i32::from_be_bytes([batches[8], batches[9], batches[10], batches[11]]);
-        let Some(total) = usize::try_from(length).ok().map(|l| l + 12) else {
-            break;
-        };
-        if total > batches.len() {
-            break;
-        }
-        let count = i32::from_be_bytes([batches[57], batches[58], batches[59], batches[60]]);
-        records += u64::try_from(count).unwrap_or(0);
-        batches = &batches[total..];
-    }
-    records
-}
-
 fn api_name(key: i16) -> String {
     match ApiKey::try_from(key) {
         Ok(api) => format!("{api:?}"),
@@ -422,32 +400,12 @@ pub fn label(value: &str) -> String {
 mod tests {
     use super::*;
 
-    fn batch(records: i32, payload: usize) -> Vec<u8> {
-        let mut b = vec![0u8; 61 + payload];
-        let length = (b.len() - 12) as i32;
-        b[8..12].copy_from_slice(&length.to_be_bytes());
-        b[57..61].copy_from_slice(&records.to_be_bytes());
-        b
-    }
-
-    #[test]
-    fn records_are_counted_from_whole_batch_headers() {
-        let mut run = batch(3, 10);
-        run.extend(batch(5, 0));
-        assert_eq!(count_records(&run), 8);
-        // A fetch may end in a partial batch: it is not counted.
-        let partial = batch(7, 100);
-        run.extend_from_slice(&partial[..80]);
-        assert_eq!(count_records(&run), 8);
-        assert_eq!(count_records(&[]), 0);
-    }
-
     #[test]
     fn traffic_is_kept_per_topic_and_in_total() {
         let m = Metrics::default();
         m.record_produced("a", 3, 300);
         m.record_produced("b", 1, 50);
-        m.record_fetched("a", &batch(2, 0));
+        m.record_fetched("a", 2, 61);
         let total = m.traffic();
         assert_eq!(
             total,

@@ -328,7 +328,7 @@ async fn every_advertised_version_answers() {
             let Reply::Send(parts) = reply else {
                 panic!("{key:?} v{version}: no response");
             };
-            let mut bytes = Bytes::from(parts.concat());
+            let mut bytes = Bytes::from(arus_broker::response_buf::flatten(&parts).unwrap());
             let size = bytes.get_i32() as usize;
             assert_eq!(size, bytes.len(), "{key:?} v{version}: size prefix");
             let header =
@@ -359,7 +359,7 @@ async fn unsupported_api_versions_request_gets_v0_error_35() {
     let Reply::Send(parts) = handle(&broker, &ctx, frame.freeze()).await else {
         panic!("expected an answer");
     };
-    let mut bytes = Bytes::from(parts.concat());
+    let mut bytes = Bytes::from(arus_broker::response_buf::flatten(&parts).unwrap());
     bytes.get_i32();
     assert_eq!(
         bytes.get_i32(),

@@ -432,3 +432,80 @@ fn raw_fetch_long_poll_returns_when_data_arrives() {
         }]
     );
 }
+
+/// A fetch response far larger than the socket's buffer, with several partitions, arrives
+/// byte for byte as the segment files hold the batches (they are sent with sendfile, the
+/// broker waiting each time the socket is full), and the records decode to what was sent.
+#[test]
+fn large_fetches_arrive_byte_for_byte_as_stored() {
+    use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+    use kafka_protocol::messages::{FetchRequest, TopicName};
+    use kafka_protocol::protocol::StrBytes;
+    use kafka_protocol::records::RecordBatchDecoder;
+
+    const PARTITIONS: i32 = 3;
+    const PER_PARTITION: usize = 3000;
+    let broker = TestBroker::start();
+    broker.create_topic("big", PARTITIONS, &[]);
+    let producer = broker.producer_with(&[
+        ("linger.ms", "20"),
+        ("compression.type", "none"),
+        ("batch.size", "1000000"),
+    ]);
+    let value = |p: i32, i: usize| format!("p{p} record {i:05} {}", "x".repeat(1000 + i % 17));
+    let mut pending = Vec::new();
+    for p in 0..PARTITIONS {
+        for i in 0..PER_PARTITION {
+            let v = value(p, i);
+            let queued = producer
+                .send_result(FutureRecord::<[u8], [u8]>::to("big").partition(p).payload(v.as_bytes()))
+                .map_err(|(e, _)| e);
+            pending.push(queued);
+        }
+    }
+    for f in pending {
+        block_on(f.expect("queued")).expect("delivered").expect("acknowledged");
+    }
+
+    let request = FetchRequest::default()
+        .with_max_wait_ms(0)
+        .with_min_bytes(1)
+        .with_max_bytes(64 << 20)
+        .with_topics(vec![FetchTopic::default()
+            .with_topic(TopicName(StrBytes::from_static_str("big")))
+            .with_partitions(
+                (0..PARTITIONS)
+                    .map(|p| {
+                        FetchPartition::default()
+                            .with_partition(p)
+                            .with_fetch_offset(0)
+                            .with_partition_max_bytes(16 << 20)
+                    })
+                    .collect(),
+            )]);
+    let mut conn = RawConn::connect(&broker);
+    let response = conn.call(&request, 12);
+    let partitions = &response.responses[0].partitions;
+    assert_eq!(partitions.len(), PARTITIONS as usize);
+    let mut total = 0;
+    for data in partitions {
+        let p = data.partition_index;
+        assert_eq!(data.error_code, 0, "partition {p}");
+        assert_eq!(data.high_watermark, PER_PARTITION as i64);
+        let records = data.records.clone().expect("records");
+        let stored = std::fs::read(broker.first_segment("big", p)).unwrap();
+        assert_eq!(records.len(), stored.len(), "partition {p}: every batch, whole");
+        assert!(records[..] == stored[..], "partition {p}: bytes as stored");
+        total += records.len();
+        let mut buf = records;
+        let values: Vec<String> = RecordBatchDecoder::decode_all(&mut buf)
+            .unwrap()
+            .into_iter()
+            .flat_map(|set| set.records)
+            .map(|r| String::from_utf8(r.value.unwrap().to_vec()).unwrap())
+            .collect();
+        let expected: Vec<String> = (0..PER_PARTITION).map(|i| value(p, i)).collect();
+        assert_eq!(values, expected, "partition {p}");
+    }
+    assert!(total > 8 << 20, "the response ({total} bytes) outgrows socket buffers");
+}

@@ -1,5 +1,9 @@
 //! Fetch: read batches from partition logs, long-polling until `min_bytes` are available or
 //! `max_wait_ms` passes; fetch sessions (KIP-227) trim what is sent.
+//!
+//! For a client socket the batches are not read at all: each partition's whole batches are
+//! chosen as a segment file range, the response carries a stand-in of the same length, and
+//! the connection sends the range with `sendfile` in its place (see `response_buf.rs`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,18 +24,54 @@ use crate::partition::{PartitionOffsets, LEADER_EPOCH};
 /// isolation_level value of read_committed consumers.
 const READ_COMMITTED: i8 = 1;
 
+/// Stand-ins for batches still in segment files: distinct zero-filled ranges of this static
+/// (untouched, so it costs address space, not memory). A response's stand-ins start at
+/// different addresses, which is how the response buffer tells them apart.
+static STAND_INS: [u8; 64 << 20] = [0; 64 << 20];
+
+/// How a fetch delivers the chosen batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    /// Read into memory (in-process callers such as the web console).
+    Read,
+    /// Left in the segment files for `sendfile` (client sockets).
+    FileRanges,
+}
+
 /// The outcome of reading one partition.
 struct PartitionRead {
     wanted: WantedPartition,
     error: Option<ResponseError>,
     offsets: Option<PartitionOffsets>,
+    /// The batches, or a stand-in of their length when `file` holds them.
     records: Bytes,
+    /// The batches in their segment file (FileRanges delivery).
+    file: Option<arus_log::FileRange>,
     /// Aborted transactions the records overlap (read_committed only).
     aborted: Vec<arus_log::AbortedTxn>,
 }
 
-/// Answers Fetch, waiting for data as the request allows.
+/// Answers Fetch with the records in memory, waiting for data as the request allows.
 pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> FetchResponse {
+    fetch(broker, version, request, Delivery::Read).await.0
+}
+
+/// Answers Fetch for a client socket: the response's records fields hold stand-ins, each
+/// returned with the segment file range to send in its place.
+pub async fn handle_for_socket(
+    broker: &Broker,
+    version: i16,
+    request: FetchRequest,
+) -> (FetchResponse, Vec<(Bytes, arus_log::FileRange)>) {
+    fetch(broker, version, request, Delivery::FileRanges).await
+}
+
+async fn fetch(
+    broker: &Broker,
+    version: i16,
+    request: FetchRequest,
+    delivery: Delivery,
+) -> (FetchResponse, Vec<(Bytes, arus_log::FileRange)>) {
     let by_id = version >= 13;
     let key_of = |name: &TopicName, id: uuid::Uuid| {
         if by_id {
@@ -74,9 +114,10 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
     let plan = match plan {
         Ok(plan) => plan,
         Err(error) => {
-            return FetchResponse::default()
+            let response = FetchResponse::default()
                 .with_error_code(error.code())
-                .with_session_id(0)
+                .with_session_id(0);
+            return (response, Vec::new());
         }
     };
     let (session_id, to_read, previously_sent, incremental) = match plan {
@@ -107,6 +148,7 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
             request.max_bytes,
             read_committed,
             &data_arrived,
+            delivery,
         );
         let bytes: usize = reads.iter().map(|r| r.records.len()).sum();
         let has_error = reads.iter().any(|r| r.error.is_some());
@@ -124,6 +166,7 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
     };
 
     let mut topics: Vec<FetchableTopicResponse> = Vec::new();
+    let mut files = Vec::new();
     for (read, sent_before) in reads.into_iter().zip(previously_sent) {
         let sent_now = read.offsets.map(|o| SentOffsets {
             high_watermark: o.high_watermark,
@@ -145,6 +188,9 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
             }
         }
         let data = partition_data(&read, read_committed);
+        if let Some(range) = read.file {
+            files.push((read.records, range));
+        }
         let same_topic = topics.last().is_some_and(|t| match &read.wanted.topic {
             TopicKey::Id(id) => t.topic_id == *id,
             TopicKey::Name(name) => t.topic.0 == *name,
@@ -163,9 +209,10 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
             topics.push(t.with_partitions(vec![data]));
         }
     }
-    FetchResponse::default()
+    let response = FetchResponse::default()
         .with_session_id(session_id)
-        .with_responses(topics)
+        .with_responses(topics);
+    (response, files)
 }
 
 fn partition_data(read: &PartitionRead, read_committed: bool) -> PartitionData {
@@ -201,7 +248,9 @@ fn read_all(
     max_bytes: i32,
     read_committed: bool,
     data_arrived: &Arc<Notify>,
+    delivery: Delivery,
 ) -> Vec<PartitionRead> {
+    let mut stand_in_at = 0usize;
     let mut budget = max_bytes.max(0) as usize;
     let mut returned_any = false;
     let mut cached: Option<(TopicKey, Option<Arc<Topic>>)> = None;
@@ -224,6 +273,7 @@ fn read_all(
                 error: None,
                 offsets: None,
                 records: Bytes::new(),
+                file: None,
                 aborted: Vec::new(),
             };
             let unknown = match w.topic {
@@ -266,12 +316,17 @@ fn read_all(
                     read.aborted = aborted;
                     let limit = budget.min(w.max_bytes.max(0) as usize);
                     if !slice.is_empty() && (limit > 0 || !returned_any) {
-                        match slice.read(limit, !returned_any) {
-                            Ok(bytes) => {
-                                broker.metrics.record_fetched(&partition.topic, &bytes);
-                                budget = budget.saturating_sub(bytes.len());
-                                returned_any |= !bytes.is_empty();
-                                read.records = bytes;
+                        let delivered = slice.plan(limit, !returned_any).and_then(|range| {
+                            let counts = (range.records, range.len as u64);
+                            deliver(range, delivery, &mut stand_in_at).map(|d| (d, counts))
+                        });
+                        match delivered {
+                            Ok(((records, file), (count, bytes))) => {
+                                broker.metrics.record_fetched(&partition.topic, count, bytes);
+                                budget = budget.saturating_sub(records.len());
+                                returned_any |= !records.is_empty();
+                                read.records = records;
+                                read.file = file;
                             }
                             Err(e) => {
                                 tracing::error!(topic = %partition.topic, partition = partition.index, error = %e, "fetch read failed");
@@ -284,4 +339,23 @@ fn read_all(
             read
         })
         .collect()
+}
+
+/// The records field for a planned range, with the range itself when it is to be sent from
+/// the file (the field is then a stand-in). A range too large for the stand-ins is read.
+fn deliver(
+    range: arus_log::FileRange,
+    delivery: Delivery,
+    stand_in_at: &mut usize,
+) -> std::io::Result<(Bytes, Option<arus_log::FileRange>)> {
+    if range.len == 0 {
+        return Ok((Bytes::new(), None));
+    }
+    if delivery == Delivery::FileRanges {
+        if let Some(stand_in) = STAND_INS.get(*stand_in_at..*stand_in_at + range.len) {
+            *stand_in_at += 1;
+            return Ok((Bytes::from_static(stand_in), Some(range)));
+        }
+    }
+    Ok((range.read()?, None))
 }
