@@ -22,10 +22,66 @@ pub async fn page(State(app): State<App>, Path(id): Path<String>) -> Result<Html
     render(&app, &id, "").await
 }
 
+/// One row of the offsets table: a partition the group has a committed offset for or a
+/// member is assigned (like `arus consumer-groups --describe`), with its end offset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OffsetRow {
+    pub committed: Option<i64>,
+    pub end: Option<i64>,
+}
+
+impl OffsetRow {
+    /// end − committed (never negative); None without both.
+    pub fn lag(&self) -> Option<i64> {
+        Some((self.end? - self.committed?).max(0))
+    }
+}
+
+/// The offsets table's rows: every partition with a committed offset or an assignment.
+pub fn offset_rows(
+    committed: &BTreeMap<Tp, i64>,
+    assigned: &[Tp],
+    ends: &BTreeMap<Tp, i64>,
+) -> BTreeMap<Tp, OffsetRow> {
+    committed
+        .keys()
+        .chain(assigned)
+        .map(|tp| {
+            let row = OffsetRow {
+                committed: committed.get(tp).copied(),
+                end: ends.get(tp).copied(),
+            };
+            (tp.clone(), row)
+        })
+        .collect()
+}
+
+/// The offsets table's body.
+pub fn render_rows(rows: &BTreeMap<Tp, OffsetRow>) -> String {
+    let opt = |v: Option<i64>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
+    let mut out = String::new();
+    for ((t, p), r) in rows {
+        let _ = write!(
+            out,
+            "<tr data-tp=\"{t}-{p}\"><td><a href=\"/topics/{u}\">{t}</a></td><td class=\"num\">{p}</td>\
+             <td class=\"num committed\">{c}</td><td class=\"num end\">{e}</td><td class=\"num lag\">{lag}</td></tr>",
+            t = esc(t),
+            u = url(t),
+            c = opt(r.committed),
+            e = opt(r.end),
+            lag = opt(r.lag()),
+        );
+    }
+    if out.is_empty() {
+        out = "<tr><td colspan=\"5\" class=\"empty\">No committed offsets</td></tr>".into();
+    }
+    out
+}
+
 async fn render(app: &App, id: &str, extra: &str) -> Result<Html<String>, Failure> {
     let described = app.client.describe_group(id).await?;
-    let lag = app.client.group_lag(id).await?;
-    if described.is_none() && lag.is_empty() {
+    let committed = app.client.committed(id).await?;
+    if described.is_none() && committed.is_empty() {
         return Err(Failure::not_found(format!(
             "consumer group {id} does not exist"
         )));
@@ -34,20 +90,15 @@ async fn render(app: &App, id: &str, extra: &str) -> Result<Html<String>, Failur
         .as_ref()
         .map(|d| d.state.clone())
         .unwrap_or_else(|| "Dead".into());
-    let mut rows = String::new();
-    for ((t, p), (c, e)) in &lag {
-        let _ = write!(
-            rows,
-            "<tr data-tp=\"{t}-{p}\"><td><a href=\"/topics/{u}\">{t}</a></td><td class=\"num\">{p}</td>\
-             <td class=\"num committed\">{c}</td><td class=\"num end\">{e}</td><td class=\"num lag\">{lag}</td></tr>",
-            t = esc(t),
-            u = url(t),
-            lag = (e - c).max(0),
-        );
-    }
-    if rows.is_empty() {
-        rows = "<tr><td colspan=\"5\" class=\"empty\">No committed offsets</td></tr>".into();
-    }
+    let assigned: Vec<Tp> = described
+        .iter()
+        .flat_map(|d| d.members.iter().flat_map(|m| m.assignment.iter().cloned()))
+        .collect();
+    let all: Vec<Tp> = committed.keys().chain(&assigned).cloned().collect();
+    let ends = app.client.offsets(&all, -1).await?;
+    let table = offset_rows(&committed, &assigned, &ends);
+    let rows = render_rows(&table);
+    let total: i64 = table.values().filter_map(OffsetRow::lag).sum();
     let mut members = String::new();
     if let Some(d) = &described {
         for m in &d.members {
@@ -69,7 +120,7 @@ async fn render(app: &App, id: &str, extra: &str) -> Result<Html<String>, Failur
     if members.is_empty() {
         members = "<tr><td colspan=\"4\" class=\"empty\">No active members</td></tr>".into();
     }
-    let topics: std::collections::BTreeSet<&String> = lag.keys().map(|(t, _)| t).collect();
+    let topics: std::collections::BTreeSet<&String> = committed.keys().map(|(t, _)| t).collect();
     let topic_options: String = topics
         .iter()
         .map(|t| format!("<option value=\"{0}\">{0}</option>", esc(t)))
@@ -105,7 +156,6 @@ async fn render(app: &App, id: &str, extra: &str) -> Result<Html<String>, Failur
             .filter(|d| !d.protocol.is_empty())
             .map(|d| format!(" · {} / {}", esc(&d.protocol_type), esc(&d.protocol)))
             .unwrap_or_default(),
-        total = total_lag(&lag),
         reset_note = if inactive {
             ""
         } else {
@@ -166,6 +216,10 @@ pub fn target(
         "earliest" => start,
         "latest" => end,
         "offset" => value.ok_or("give the offset")?.clamp(start, end.max(start)),
+        // ListOffsets reads negative times as earliest, latest or max timestamp.
+        "timestamp" if value.is_some_and(|t| t < 0) => {
+            return Err("the timestamp is milliseconds since the epoch, not negative".into())
+        }
         // No record at or after the time: the end, as kafka-consumer-groups does.
         "timestamp" => by_time.unwrap_or(end),
         other => return Err(format!("unknown reset target {other:?}")),
@@ -210,6 +264,29 @@ pub async fn reset(
 
 type Plan = BTreeMap<Tp, (Option<i64>, i64)>;
 
+/// Each partition's (current, new) offset. Like `arus consumer-groups --reset-offsets`, a
+/// partition whose start or end offset cannot be read fails the reset (it is not moved to 0).
+pub fn plan(
+    tps: &[Tp],
+    to: &str,
+    value: Option<i64>,
+    committed: &BTreeMap<Tp, i64>,
+    starts: &BTreeMap<Tp, i64>,
+    ends: &BTreeMap<Tp, i64>,
+    by_time: Option<&BTreeMap<Tp, i64>>,
+) -> Result<Plan, String> {
+    let mut plan = Plan::new();
+    for tp in tps {
+        let (Some(s), Some(e)) = (starts.get(tp), ends.get(tp)) else {
+            return Err(format!("cannot read the offsets of {}-{}", tp.0, tp.1));
+        };
+        let t = by_time.and_then(|m| m.get(tp).copied());
+        let new = target(to, value, *s, *e, t)?;
+        plan.insert(tp.clone(), (committed.get(tp).copied(), new));
+    }
+    Ok(plan)
+}
+
 async fn plan_and_apply(app: &App, id: &str, form: &ResetForm) -> Result<(Plan, bool), String> {
     let err = |e: anyhow::Error| format!("{e:#}");
     let client = &app.client;
@@ -252,16 +329,15 @@ async fn plan_and_apply(app: &App, id: &str, form: &ResetForm) -> Result<(Plan, 
     } else {
         None
     };
-    let mut plan = Plan::new();
-    for tp in tps {
-        let (s, e) = (
-            starts.get(&tp).copied().unwrap_or(0),
-            ends.get(&tp).copied().unwrap_or(0),
-        );
-        let t = by_time.as_ref().and_then(|m| m.get(&tp).copied());
-        let new = target(&form.to, value, s, e, t)?;
-        plan.insert(tp.clone(), (committed.get(&tp).copied(), new));
-    }
+    let plan = plan(
+        &tps,
+        &form.to,
+        value,
+        &committed,
+        &starts,
+        &ends,
+        by_time.as_ref(),
+    )?;
     if form.action != "apply" {
         return Ok((plan, false));
     }
@@ -289,6 +365,60 @@ mod tests {
         assert!(target("offset", None, 3, 10, None).is_err());
         assert_eq!(target("timestamp", Some(0), 3, 10, Some(4)), Ok(4));
         assert_eq!(target("timestamp", Some(0), 3, 10, None), Ok(10));
+        assert!(target("timestamp", Some(-2), 3, 10, Some(3)).is_err());
         assert!(target("sideways", None, 0, 0, None).is_err());
+    }
+
+    fn tp(p: i32) -> Tp {
+        ("t".to_string(), p)
+    }
+
+    #[test]
+    fn a_partition_whose_offsets_cannot_be_read_fails_the_plan() {
+        let starts: BTreeMap<Tp, i64> = [(tp(0), 2), (tp(1), 0)].into_iter().collect();
+        let ends: BTreeMap<Tp, i64> = [(tp(0), 9)].into_iter().collect();
+        let committed: BTreeMap<Tp, i64> = [(tp(0), 4)].into_iter().collect();
+        let p = plan(&[tp(0)], "latest", None, &committed, &starts, &ends, None);
+        assert_eq!(p, Ok([(tp(0), (Some(4), 9))].into_iter().collect()));
+        // Partition 1 has no end offset: refused, not reset to 0.
+        let p = plan(
+            &[tp(0), tp(1)],
+            "latest",
+            None,
+            &committed,
+            &starts,
+            &ends,
+            None,
+        );
+        assert_eq!(p, Err("cannot read the offsets of t-1".to_string()));
+    }
+
+    #[test]
+    fn assigned_partitions_without_a_commit_are_shown_without_lag() {
+        let committed: BTreeMap<Tp, i64> = [(tp(0), 4), (tp(2), 12)].into_iter().collect();
+        let ends: BTreeMap<Tp, i64> = [(tp(0), 10), (tp(1), 7), (tp(2), 10)].into_iter().collect();
+        let rows = offset_rows(&committed, &[tp(0), tp(1)], &ends);
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[&tp(0)].lag(), Some(6));
+        assert_eq!(
+            rows[&tp(1)],
+            OffsetRow {
+                committed: None,
+                end: Some(7)
+            }
+        );
+        assert_eq!(rows[&tp(1)].lag(), None);
+        assert_eq!(
+            rows[&tp(2)].lag(),
+            Some(0),
+            "a commit past the end is no lag"
+        );
+        let html = render_rows(&rows);
+        assert!(html.contains(
+            "<tr data-tp=\"t-1\"><td><a href=\"/topics/t\">t</a></td><td class=\"num\">1</td>\
+             <td class=\"num committed\">-</td><td class=\"num end\">7</td><td class=\"num lag\">-</td></tr>"
+        ), "{html}");
+        let empty = render_rows(&BTreeMap::new());
+        assert!(empty.contains("No committed offsets"));
     }
 }
