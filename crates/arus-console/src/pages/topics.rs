@@ -53,7 +53,7 @@ pub async fn list(
     for tp in &tps {
         let e = per_topic.entry(tp.0.as_str()).or_default();
         e.0 += sizes.get(tp).copied().unwrap_or(0);
-        e.1 += ends.get(tp).copied().unwrap_or(0) - starts.get(tp).copied().unwrap_or(0);
+        e.1 += message_estimate(starts.get(tp).copied(), ends.get(tp).copied());
     }
     let mut rows = String::new();
     for t in &topics {
@@ -96,6 +96,15 @@ pub async fn list(
         checked = if show_internal { " checked" } else { "" },
     );
     Ok(layout("Topics", "Topics", &body))
+}
+
+/// A partition's message count estimate: end − start offset (an upper bound once records
+/// are compacted away or aborted); 0 when either offset could not be read, never negative.
+pub fn message_estimate(start: Option<i64>, end: Option<i64>) -> i64 {
+    match (start, end) {
+        (Some(s), Some(e)) => (e - s).max(0),
+        _ => 0,
+    }
 }
 
 #[derive(Deserialize)]
@@ -162,6 +171,15 @@ pub async fn create(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn message_estimates() {
+        assert_eq!(message_estimate(Some(3), Some(10)), 7);
+        assert_eq!(message_estimate(Some(0), Some(0)), 0);
+        // An unreadable offset counts nothing (not -start, not the whole end offset).
+        assert_eq!(message_estimate(Some(5), None), 0);
+        assert_eq!(message_estimate(None, Some(10)), 0);
+    }
 
     #[test]
     fn config_lines() {
