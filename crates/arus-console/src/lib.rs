@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use arus_broker::broker::Broker;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
@@ -95,7 +95,25 @@ pub fn router(app: App) -> Router {
         .route("/assets/console.js", get(js))
         .route("/assets/console.css", get(css))
         .fallback(|| async { Failure::not_found("no such page") })
+        .layer(axum::middleware::map_response(protective_headers))
         .with_state(app)
+}
+
+/// Headers on every answer: no other site may frame the console (a framed page's own
+/// buttons would send same-origin requests, so clickjacking would pass [`same_origin`]),
+/// and browsers take each answer as the type it says.
+async fn protective_headers(mut response: axum::response::Response) -> axum::response::Response {
+    let h = response.headers_mut();
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 async fn js() -> impl IntoResponse {
@@ -176,7 +194,6 @@ pub fn same_origin(headers: &HeaderMap) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     #[test]
     fn loopback_hosts() {

@@ -37,6 +37,12 @@ fn get(addr: &str, path: &str) -> (String, String) {
 
 /// A GET with the given Host header.
 fn get_as(addr: &str, host: &str, path: &str) -> (String, String) {
+    let (head, body) = get_head(addr, host, path);
+    (head.lines().next().unwrap_or("").to_string(), body)
+}
+
+/// A GET with the given Host header: (status line and headers, body).
+fn get_head(addr: &str, host: &str, path: &str) -> (String, String) {
     let mut s = TcpStream::connect(addr).expect("connect to console");
     s.set_read_timeout(Some(Duration::from_secs(30)))
         .expect("timeout");
@@ -49,10 +55,7 @@ fn get_as(addr: &str, host: &str, path: &str) -> (String, String) {
     s.read_to_end(&mut raw).expect("read");
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    (
-        head.lines().next().unwrap_or("").to_string(),
-        body.to_string(),
-    )
+    (head.to_string(), body.to_string())
 }
 
 #[test]
@@ -78,6 +81,23 @@ fn console_serves_pages_and_metrics_on_its_own_port() {
     );
     let (status, _) = get(&addr, "/topics/no-such-topic");
     assert_eq!(status, "HTTP/1.1 404 Not Found");
+    // No other site may frame a console page (clickjacking its forms).
+    for path in ["/", "/topics/no-such-topic", "/api/overview"] {
+        let (head, _) = get_head(&addr, &addr, path);
+        let head = head.to_ascii_lowercase();
+        assert!(
+            head.contains("\r\nx-frame-options: deny\r\n"),
+            "{path}: {head}"
+        );
+        assert!(
+            head.contains("\r\ncontent-security-policy: frame-ancestors 'none'\r\n"),
+            "{path}: {head}"
+        );
+        assert!(
+            head.contains("\r\nx-content-type-options: nosniff\r\n"),
+            "{path}: {head}"
+        );
+    }
     // DNS rebinding: a loopback console answers only requests addressed to loopback.
     let (status, body) = get_as(&addr, "evil.example:9991", "/metrics");
     assert_eq!(status, "HTTP/1.1 421 Misdirected Request");
