@@ -35,8 +35,16 @@ pub struct Payload {
 impl Payload {
     pub fn of(bytes: &[u8]) -> Payload {
         let truncated = bytes.len() > MAX_SHOWN;
-        let shown = &bytes[..bytes.len().min(MAX_SHOWN)];
-        let utf8 = std::str::from_utf8(shown).is_ok();
+        let mut shown = &bytes[..bytes.len().min(MAX_SHOWN)];
+        let utf8 = match std::str::from_utf8(shown) {
+            Ok(_) => true,
+            // Text cut inside a character is still text: shown up to the cut.
+            Err(e) if truncated && e.error_len().is_none() => {
+                shown = &shown[..e.valid_up_to()];
+                true
+            }
+            Err(_) => false,
+        };
         Payload {
             text: String::from_utf8_lossy(shown).into_owned(),
             utf8,
@@ -49,12 +57,14 @@ impl Payload {
 
 /// Lower-case hex, bytes separated by spaces.
 pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 3);
     for (i, b) in bytes.iter().enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        out.push_str(&format!("{b:02x}"));
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
     }
     out
 }
@@ -223,6 +233,54 @@ fn snappy(input: &[u8]) -> anyhow::Result<Bytes> {
     Ok(Bytes::from(out))
 }
 
+/// What [`scan`] found in one partition's fetched batches.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// The matching records, at most `room` of them.
+    pub shown: Vec<Shown>,
+    /// Records looked at.
+    pub scanned: usize,
+    /// Where the partition's reading goes on.
+    pub next: i64,
+    /// Decompressed bytes decoded (at least the fetched bytes).
+    pub bytes: usize,
+}
+
+/// Decodes one partition's fetched batches and looks at its records from offset `from`,
+/// keeping those that match `needle` until `room` are kept. `next` is after the last record
+/// looked at, or past the decoded batches when the page did not fill (so compacted-away
+/// records and control batches are skipped).
+pub fn scan(
+    fetched: Bytes,
+    from: i64,
+    needle: &[u8],
+    room: usize,
+    partition: i32,
+) -> Result<Scan, String> {
+    let decoded = decode(fetched.clone())?;
+    let mut out = Scan {
+        next: from,
+        bytes: decoded.bytes.max(fetched.len()),
+        ..Scan::default()
+    };
+    for r in decoded.records.iter().filter(|r| r.offset >= from) {
+        if out.shown.len() >= room {
+            return Ok(out);
+        }
+        out.scanned += 1;
+        if matches(r, needle) {
+            out.shown.push(r.shown(partition));
+        }
+        out.next = r.offset + 1;
+    }
+    if out.shown.len() < room {
+        if let Some(end) = decoded.end {
+            out.next = out.next.max(end);
+        }
+    }
+    Ok(out)
+}
+
 /// Whether `needle` occurs in the record's key, value, a header name or a header value.
 /// An empty needle matches everything.
 pub fn matches(r: &Decoded, needle: &[u8]) -> bool {
@@ -384,6 +442,13 @@ mod tests {
         assert!(p.truncated);
         assert_eq!(p.size, MAX_SHOWN + 1);
         assert_eq!(p.text.len(), MAX_SHOWN);
+        // Long text cut inside a character is still text (JSON/text views, not hex).
+        let mut long = "x".repeat(MAX_SHOWN - 1);
+        long.push('é');
+        let p = Payload::of(long.as_bytes());
+        assert!(p.utf8 && p.truncated);
+        assert_eq!(p.text, "x".repeat(MAX_SHOWN - 1));
+        assert_eq!(hex(&[0, 0x0f, 0xa0, 0xff]), "00 0f a0 ff");
     }
 
     #[test]
@@ -498,6 +563,27 @@ mod tests {
             e.contains("decompress to more than"),
             "{compression:?}: {e}"
         );
+    }
+
+    #[test]
+    fn scan_fills_the_room_then_stops() {
+        // Offsets 10, 11, 12 (keys k0..k2); the batch ends at 13.
+        let b = batch(Compression::None);
+        let s = scan(b.clone(), 0, b"", 2, 7).expect("scan");
+        assert_eq!(
+            s.shown.iter().map(|r| r.offset).collect::<Vec<_>>(),
+            [10, 11]
+        );
+        assert_eq!(s.shown[0].partition, 7);
+        assert_eq!((s.scanned, s.next), (2, 12));
+        // Room left: to the batch's end.
+        let s = scan(b.clone(), 11, b"", 5, 0).expect("scan");
+        assert_eq!((s.shown.len(), s.scanned, s.next), (2, 2, 13));
+        // Filtered: everything looked at, one kept.
+        let s = scan(b.clone(), 0, b"trace", 5, 0).expect("scan");
+        assert_eq!(s.shown.iter().map(|r| r.offset).collect::<Vec<_>>(), [11]);
+        assert_eq!((s.scanned, s.next), (3, 13));
+        assert!(scan(b.slice(..30), 0, b"", 5, 0).is_err());
     }
 
     #[test]

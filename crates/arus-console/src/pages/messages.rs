@@ -244,7 +244,7 @@ async fn browse(app: &App, name: &str, q: &BrowseQuery) -> Result<Page, String> 
         }
         pos
     };
-    let needle = q.filter.as_bytes();
+    let needle = q.filter.as_bytes().to_vec();
     let mut out: Vec<Shown> = Vec::new();
     let mut errors = Vec::new();
     let (mut scanned, mut scanned_bytes) = (0usize, 0usize);
@@ -289,33 +289,30 @@ async fn browse(app: &App, name: &str, q: &BrowseQuery) -> Result<Page, String> 
                     continue;
                 }
             }
-            let decoded = match records::decode(f.records.clone()) {
-                Ok(d) => d,
+            if full {
+                continue;
+            }
+            // Decompressing, filtering and formatting are CPU work: off the runtime's
+            // workers, which also serve the broker's connections.
+            let (bytes, part, room) = (f.records.clone(), f.partition, limit - out.len());
+            let needle = needle.clone();
+            let found =
+                tokio::task::spawn_blocking(move || records::scan(bytes, cur, &needle, room, part))
+                    .await
+                    .map_err(|e| format!("scanning partition {part}: {e}"))?;
+            let found = match found {
+                Ok(found) => found,
                 Err(e) => {
                     errors.push(format!("partition {}: {e}", f.partition));
                     done.insert(f.partition, true);
                     continue;
                 }
             };
-            scanned_bytes += decoded.bytes.max(f.records.len());
-            let mut next = cur;
-            for r in decoded.records.iter().filter(|r| r.offset >= cur) {
-                if full {
-                    break;
-                }
-                scanned += 1;
-                if records::matches(r, needle) {
-                    out.push(r.shown(f.partition));
-                    full = out.len() >= limit;
-                }
-                next = r.offset + 1;
-            }
-            if !full {
-                // Past compacted-away records and control batches too.
-                if let Some(end) = decoded.end {
-                    next = next.max(end);
-                }
-            }
+            scanned += found.scanned;
+            scanned_bytes += found.bytes;
+            out.extend(found.shown);
+            full = out.len() >= limit;
+            let next = found.next;
             if next > cur {
                 progress = true;
             }
