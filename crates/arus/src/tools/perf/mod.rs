@@ -172,8 +172,8 @@ fn per_sec(x: f64, secs: f64) -> f64 {
 const MB: f64 = 1024.0 * 1024.0;
 
 /// Pseudo-random payload bytes: a pool filled once from a fixed-seed PRNG, from which each
-/// record takes a window at a pseudo-random offset, so records neither compress well alone
-/// nor repeat each other within a batch.
+/// record takes the next window, so records neither compress well alone nor repeat each
+/// other within a batch.
 struct Payload {
     pool: Vec<u8>,
     span: u64,
@@ -205,9 +205,14 @@ impl Payload {
         }
     }
 
-    /// Fills `buf` with record `i`'s bytes: its index as a prefix, then pool bytes.
+    /// Fills `buf` with record `i`'s bytes: its index as a prefix, then pool bytes. Records
+    /// take the pool's windows in order (a stride a little longer than a record, so windows
+    /// never overlap until the pool wraps): as incompressible as random offsets, but the
+    /// reads stream through the cache instead of missing it for every record (random offsets
+    /// cost the producer 14% of its time).
     fn fill(&self, buf: &mut [u8], i: u64) {
-        let off = (splitmix(i) % self.span) as usize;
+        let stride = buf.len() as u64 + 13;
+        let off = (i.wrapping_mul(stride) % self.span) as usize;
         buf.copy_from_slice(&self.pool[off..off + buf.len()]);
         let prefix = i.to_le_bytes();
         let n = buf.len().min(prefix.len());
