@@ -29,6 +29,10 @@ pub struct Caller<'a> {
     pub client_host: &'a str,
 }
 
+/// Where a group record batch goes: the `__consumer_offsets` partition, and the transactional
+/// producer (ID, epoch) whose batch it is, if any.
+type BatchTarget = (i32, Option<(i64, i16)>);
+
 /// The consumer-group service of a broker.
 pub struct Groups {
     coordinator: Mutex<GroupCoordinator>,
@@ -166,8 +170,7 @@ impl Groups {
         let count = topic.partitions.len() as i32;
         // One batch per partition and writer: offsets committed inside a transaction go in
         // a transactional batch of their producer.
-        let mut batches: Vec<((i32, Option<(i64, i16)>), Vec<internal_topic::KeyValue>)> =
-            Vec::new();
+        let mut batches: Vec<(BatchTarget, Vec<internal_topic::KeyValue>)> = Vec::new();
         for r in &output.records {
             let target = (partition_for(&r.group_id, count), r.producer);
             let kv = (r.key.clone(), r.value.clone());
