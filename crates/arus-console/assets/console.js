@@ -126,7 +126,8 @@ const Arus = (() => {
         tr.appendChild(el('td', {}, r.timestamp >= 0 ? new Date(r.timestamp).toISOString() : ''));
         const k = show(r.key, format);
         tr.appendChild(el('td', { class: 'key ' + k.cls }, k.text));
-        const hs = r.headers.map(([n, v]) => n + ': ' + show(v, format).text).join('\n');
+        let hs = r.headers.map(([n, v]) => n + ': ' + show(v, format).text).join('\n');
+        if (r.headers_omitted) hs += `\n… ${r.headers_omitted} more headers`;
         tr.appendChild(el('td', { class: 'headers' }, hs));
         const v = show(r.value, format);
         tr.appendChild(el('td', { class: 'value ' + v.cls }, v.text));

@@ -10,6 +10,8 @@ use serde::Serialize;
 
 /// Values longer than this are cut in the browser's JSON (the flag says so).
 pub const MAX_SHOWN: usize = 64 * 1024;
+/// Headers shown per record (the rest are counted in `headers_omitted`).
+pub const MAX_HEADERS_SHOWN: usize = 100;
 
 /// One record as the browser shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -20,6 +22,21 @@ pub struct Shown {
     pub key: Option<Payload>,
     pub value: Option<Payload>,
     pub headers: Vec<(String, Option<Payload>)>,
+    pub headers_omitted: usize,
+}
+
+impl Shown {
+    /// Roughly the bytes this record adds to a page (its shown text and hex).
+    pub fn cost(&self) -> usize {
+        let payload = |p: &Option<Payload>| p.as_ref().map_or(0, |p| p.text.len() + p.hex.len());
+        64 + payload(&self.key)
+            + payload(&self.value)
+            + self
+                .headers
+                .iter()
+                .map(|(k, v)| 16 + k.len() + payload(v))
+                .sum::<usize>()
+    }
 }
 
 /// Bytes shown three ways: text (lossy UTF-8), whether that text is exact UTF-8, and hex.
@@ -233,11 +250,20 @@ fn snappy(input: &[u8]) -> anyhow::Result<Bytes> {
     Ok(Bytes::from(out))
 }
 
+/// What is left of a page: records, and bytes of shown text (see [`Shown::cost`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Room {
+    pub records: usize,
+    pub bytes: usize,
+}
+
 /// What [`scan`] found in one partition's fetched batches.
 #[derive(Debug, Default)]
 pub struct Scan {
-    /// The matching records, at most `room` of them.
+    /// The matching records, as many as fit the room.
     pub shown: Vec<Shown>,
+    /// Their [`Shown::cost`].
+    pub shown_bytes: usize,
     /// Records looked at.
     pub scanned: usize,
     /// Where the partition's reading goes on.
@@ -247,16 +273,17 @@ pub struct Scan {
 }
 
 /// Decodes one partition's fetched batches and looks at its records from offset `from`,
-/// keeping those that match `needle` until `room` are kept. `next` is after the last record
+/// keeping those that match `needle` until the room is full. `next` is after the last record
 /// looked at, or past the decoded batches when the page did not fill (so compacted-away
 /// records and control batches are skipped).
 pub fn scan(
     fetched: Bytes,
     from: i64,
     needle: &[u8],
-    room: usize,
+    room: Room,
     partition: i32,
 ) -> Result<Scan, String> {
+    let full = |s: &Scan| s.shown.len() >= room.records || s.shown_bytes >= room.bytes;
     let decoded = decode(fetched.clone())?;
     let mut out = Scan {
         next: from,
@@ -264,16 +291,18 @@ pub fn scan(
         ..Scan::default()
     };
     for r in decoded.records.iter().filter(|r| r.offset >= from) {
-        if out.shown.len() >= room {
+        if full(&out) {
             return Ok(out);
         }
         out.scanned += 1;
         if matches(r, needle) {
-            out.shown.push(r.shown(partition));
+            let shown = r.shown(partition);
+            out.shown_bytes += shown.cost();
+            out.shown.push(shown);
         }
         out.next = r.offset + 1;
     }
-    if out.shown.len() < room {
+    if !full(&out) {
         if let Some(end) = decoded.end {
             out.next = out.next.max(end);
         }
@@ -310,10 +339,21 @@ impl Decoded {
             headers: self
                 .headers
                 .iter()
-                .map(|(k, v)| (k.clone(), v.as_deref().map(Payload::of)))
+                .take(MAX_HEADERS_SHOWN)
+                .map(|(k, v)| (cut(k).to_string(), v.as_deref().map(Payload::of)))
                 .collect(),
+            headers_omitted: self.headers.len().saturating_sub(MAX_HEADERS_SHOWN),
         }
     }
+}
+
+/// At most [`MAX_SHOWN`] bytes of `text`, cut at a character boundary.
+fn cut(text: &str) -> &str {
+    let mut end = text.len().min(MAX_SHOWN);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// The browser's position: the next offset to read per partition, as `p:offset,p:offset`.
@@ -569,7 +609,11 @@ mod tests {
     fn scan_fills_the_room_then_stops() {
         // Offsets 10, 11, 12 (keys k0..k2); the batch ends at 13.
         let b = batch(Compression::None);
-        let s = scan(b.clone(), 0, b"", 2, 7).expect("scan");
+        let room = |records| Room {
+            records,
+            bytes: usize::MAX,
+        };
+        let s = scan(b.clone(), 0, b"", room(2), 7).expect("scan");
         assert_eq!(
             s.shown.iter().map(|r| r.offset).collect::<Vec<_>>(),
             [10, 11]
@@ -577,13 +621,44 @@ mod tests {
         assert_eq!(s.shown[0].partition, 7);
         assert_eq!((s.scanned, s.next), (2, 12));
         // Room left: to the batch's end.
-        let s = scan(b.clone(), 11, b"", 5, 0).expect("scan");
+        let s = scan(b.clone(), 11, b"", room(5), 0).expect("scan");
         assert_eq!((s.shown.len(), s.scanned, s.next), (2, 2, 13));
         // Filtered: everything looked at, one kept.
-        let s = scan(b.clone(), 0, b"trace", 5, 0).expect("scan");
+        let s = scan(b.clone(), 0, b"trace", room(5), 0).expect("scan");
         assert_eq!(s.shown.iter().map(|r| r.offset).collect::<Vec<_>>(), [11]);
         assert_eq!((s.scanned, s.next), (3, 13));
-        assert!(scan(b.slice(..30), 0, b"", 5, 0).is_err());
+        assert!(scan(b.slice(..30), 0, b"", room(5), 0).is_err());
+        // A byte budget stops the page after the record that reaches it.
+        let one = scan(b.clone(), 0, b"", room(5), 0).expect("scan").shown[0].cost();
+        let s = scan(
+            b.clone(),
+            0,
+            b"",
+            Room {
+                records: 5,
+                bytes: one,
+            },
+            0,
+        )
+        .expect("scan");
+        assert_eq!((s.shown.len(), s.shown_bytes, s.next), (1, one, 11));
+    }
+
+    #[test]
+    fn headers_shown_are_capped() {
+        let mut d = decode(batch(Compression::None))
+            .expect("decode")
+            .records
+            .remove(0);
+        d.headers = (0..MAX_HEADERS_SHOWN + 5)
+            .map(|i| (format!("h{i}"), None))
+            .collect();
+        d.headers[0].0 = "é".repeat(MAX_SHOWN);
+        let s = d.shown(0);
+        assert_eq!(s.headers.len(), MAX_HEADERS_SHOWN);
+        assert_eq!(s.headers_omitted, 5);
+        assert_eq!(s.headers[0].0.len(), MAX_SHOWN);
+        assert!(s.cost() >= MAX_SHOWN);
     }
 
     #[test]

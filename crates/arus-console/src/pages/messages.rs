@@ -27,6 +27,8 @@ pub const MAX_SCAN_BYTES: usize = 8 * 1024 * 1024;
 pub const MAX_SCAN_RECORDS: usize = 50_000;
 /// Records one page may return.
 pub const MAX_LIMIT: usize = 500;
+/// Shown text one page may return (see `Shown::cost`): a page of big records stops early.
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 /// The longest a live-tail poll waits for new records.
 pub const MAX_WAIT_MS: i32 = 5_000;
 const PARTITION_MAX_BYTES: i32 = 1024 * 1024;
@@ -251,6 +253,7 @@ async fn browse(app: &App, name: &str, q: &BrowseQuery) -> Result<Page, String> 
     let mut done: BTreeMap<i32, bool> = BTreeMap::new();
     let mut first = true;
     let mut full = false;
+    let mut page_bytes = 0usize;
     loop {
         let active: Vec<(i32, i64)> = pos
             .iter()
@@ -294,7 +297,11 @@ async fn browse(app: &App, name: &str, q: &BrowseQuery) -> Result<Page, String> 
             }
             // Decompressing, filtering and formatting are CPU work: off the runtime's
             // workers, which also serve the broker's connections.
-            let (bytes, part, room) = (f.records.clone(), f.partition, limit - out.len());
+            let room = records::Room {
+                records: limit - out.len(),
+                bytes: MAX_PAGE_BYTES.saturating_sub(page_bytes),
+            };
+            let (bytes, part) = (f.records.clone(), f.partition);
             let needle = needle.clone();
             let found =
                 tokio::task::spawn_blocking(move || records::scan(bytes, cur, &needle, room, part))
@@ -311,7 +318,8 @@ async fn browse(app: &App, name: &str, q: &BrowseQuery) -> Result<Page, String> 
             scanned += found.scanned;
             scanned_bytes += found.bytes;
             out.extend(found.shown);
-            full = out.len() >= limit;
+            page_bytes += found.shown_bytes;
+            full = out.len() >= limit || page_bytes >= MAX_PAGE_BYTES;
             let next = found.next;
             if next > cur {
                 progress = true;
