@@ -166,23 +166,26 @@ async fn loopback_host_only(
 }
 
 /// Refuses a state-changing request another site's page made the browser send: when the
-/// browser names the request's origin it must be this console's own.
+/// browser names the request's origin, its host must be the one the request was sent to
+/// (`Host`, or `X-Forwarded-Host` from a proxy in front, which another site's page cannot
+/// set), over http or https (a TLS-terminating proxy).
 pub fn same_origin(headers: &HeaderMap) -> Result<(), Failure> {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok()) {
-        let own = host.map(|h| format!("http://{h}"));
-        if own.as_deref() != Some(origin) {
+    let named = |h: header::HeaderName| headers.get(h).and_then(|v| v.to_str().ok());
+    if let Some(origin) = named(header::ORIGIN) {
+        let origin_host = origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"));
+        let ours = |h: Option<&str>| h.is_some_and(|h| Some(h) == origin_host);
+        if !ours(named(header::HOST))
+            && !ours(named(header::HeaderName::from_static("x-forwarded-host")))
+        {
             return Err(Failure(
                 StatusCode::FORBIDDEN,
                 format!("cross-origin request from {origin} refused"),
             ));
         }
     }
-    if headers
-        .get("sec-fetch-site")
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(|s| s == "cross-site")
-    {
+    if named(header::HeaderName::from_static("sec-fetch-site")) == Some("cross-site") {
         return Err(Failure(
             StatusCode::FORBIDDEN,
             "cross-site request refused".into(),
@@ -232,8 +235,39 @@ mod tests {
             HeaderValue::from_static("http://evil.example"),
         );
         assert!(same_origin(&h).is_err());
+        h.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(same_origin(&h).is_err());
         h.remove(header::ORIGIN);
         h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(same_origin(&h).is_err());
+    }
+
+    #[test]
+    fn same_origin_behind_a_tls_proxy() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("console.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://console.example"),
+        );
+        assert!(same_origin(&h).is_ok());
+        // A proxy that sends the upstream address as Host names the public one apart.
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:9991"));
+        assert!(same_origin(&h).is_err());
+        h.insert(
+            "x-forwarded-host",
+            HeaderValue::from_static("console.example"),
+        );
+        assert!(same_origin(&h).is_ok());
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(same_origin(&h).is_err());
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://console.example.evil"),
+        );
         assert!(same_origin(&h).is_err());
     }
 }
