@@ -15,6 +15,9 @@ use crate::client::Client;
 pub const INTERVAL: Duration = Duration::from_secs(2);
 /// Samples kept: one hour.
 pub const KEEP: usize = 1800;
+/// Groups whose lag is sampled: each keeps an hour of samples (~29 KB) and costs two requests
+/// per interval, and any client can create groups by committing offsets.
+pub const MAX_SAMPLED_GROUPS: usize = 1000;
 /// Window over which a topic's recent produce rate is measured.
 const TOPIC_WINDOW_MS: i64 = 30_000;
 
@@ -173,6 +176,20 @@ pub fn total_lag(per_partition: &BTreeMap<crate::client::Tp, (i64, i64)>) -> i64
     per_partition.values().map(|(c, e)| (e - c).max(0)).sum()
 }
 
+/// The groups whose lag is sampled: those with members first (a lag chart matters most while
+/// consumers run), then by ID, at most [`MAX_SAMPLED_GROUPS`].
+pub fn sampled_groups(mut groups: Vec<crate::client::GroupListing>) -> Vec<String> {
+    groups.sort_by(|a, b| {
+        let idle = |g: &crate::client::GroupListing| matches!(g.state.as_str(), "Empty" | "Dead");
+        (idle(a), &a.id).cmp(&(idle(b), &b.id))
+    });
+    groups
+        .into_iter()
+        .take(MAX_SAMPLED_GROUPS)
+        .map(|g| g.id)
+        .collect()
+}
+
 /// Runs the sampler until the process ends.
 pub fn spawn(client: Client, samples: Samples) {
     tokio::spawn(async move {
@@ -200,9 +217,9 @@ pub fn spawn(client: Client, samples: Samples) {
             );
             let mut lags = BTreeMap::new();
             if let Ok(groups) = client.groups().await {
-                for g in groups {
-                    if let Ok(per) = client.group_lag(&g.id).await {
-                        lags.insert(g.id, total_lag(&per));
+                for id in sampled_groups(groups) {
+                    if let Ok(per) = client.group_lag(&id).await {
+                        lags.insert(id, total_lag(&per));
                     }
                 }
             }
@@ -273,6 +290,23 @@ mod tests {
         let r = samples.topic_rates();
         assert!(!r.contains_key("b"));
         assert_eq!(r.get("a"), None, "one sample in the window: no rate yet");
+    }
+
+    #[test]
+    fn sampled_groups_are_bounded_active_first() {
+        let g = |id: String, state: &str| crate::client::GroupListing {
+            id,
+            state: state.to_string(),
+            protocol_type: "consumer".to_string(),
+        };
+        let mut groups: Vec<_> = (0..MAX_SAMPLED_GROUPS + 10)
+            .map(|i| g(format!("a{i:05}"), "Empty"))
+            .collect();
+        groups.push(g("z-active".into(), "Stable"));
+        let picked = sampled_groups(groups);
+        assert_eq!(picked.len(), MAX_SAMPLED_GROUPS);
+        assert_eq!(picked[0], "z-active");
+        assert_eq!(picked[1], "a00000");
     }
 
     #[test]
