@@ -24,10 +24,37 @@ use crate::partition::{PartitionOffsets, LEADER_EPOCH};
 /// isolation_level value of read_committed consumers.
 const READ_COMMITTED: i8 = 1;
 
-/// Stand-ins for batches still in segment files: distinct zero-filled ranges of this static
-/// (untouched, so it costs address space, not memory). A response's stand-ins start at
-/// different addresses, which is how the response buffer tells them apart.
-static STAND_INS: [u8; 64 << 20] = [0; 64 << 20];
+/// Bytes of address space stand-ins are cut from: a fetch response larger than this reads
+/// the rest of its batches instead.
+const STAND_IN_SPACE: usize = 64 << 20;
+
+/// Stand-ins for batches still in segment files: distinct ranges of one read-only anonymous
+/// mapping that is never written (address space, not memory). A response's stand-ins start at
+/// different addresses, which is how the response buffer tells them apart. Empty if the
+/// mapping cannot be made: every fetch then reads its batches.
+#[allow(unsafe_code)]
+fn stand_in_space() -> &'static [u8] {
+    static SPACE: std::sync::OnceLock<&'static [u8]> = std::sync::OnceLock::new();
+    SPACE.get_or_init(|| {
+        // SAFETY: a fresh private anonymous read-only mapping, never unmapped, so the slice
+        // over it stays valid (and zero) for the life of the process.
+        unsafe {
+            let p = libc::mmap(
+                std::ptr::null_mut(),
+                STAND_IN_SPACE,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            );
+            if p == libc::MAP_FAILED {
+                &[]
+            } else {
+                std::slice::from_raw_parts(p.cast::<u8>(), STAND_IN_SPACE)
+            }
+        }
+    })
+}
 
 /// How a fetch delivers the chosen batches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -352,7 +379,7 @@ fn deliver(
         return Ok((Bytes::new(), None));
     }
     if delivery == Delivery::FileRanges {
-        if let Some(stand_in) = STAND_INS.get(*stand_in_at..*stand_in_at + range.len) {
+        if let Some(stand_in) = stand_in_space().get(*stand_in_at..*stand_in_at + range.len) {
             *stand_in_at += 1;
             return Ok((Bytes::from_static(stand_in), Some(range)));
         }
