@@ -154,6 +154,7 @@ pub fn decode(records: Bytes) -> Result<Batches, String> {
                 if count > plain.len() / MIN_RECORD_BYTES {
                     anyhow::bail!("it claims {count} records in {} bytes", plain.len());
                 }
+                check_header_counts(&plain, count)?;
                 decompressed.set(plain.len());
                 Ok(plain)
             }),
@@ -189,6 +190,49 @@ pub fn decode(records: Bytes) -> Result<Batches, String> {
         ));
     }
     Ok(out)
+}
+
+/// Checks the one other count kafka-protocol's record decoder reserves room for before
+/// reading: each record's header count must fit the record's remaining bytes (two per header
+/// at least). A record claiming 2^31 headers would otherwise abort the process. Only walks
+/// the records' framing; the decoder reads them.
+fn check_header_counts(mut records: &[u8], count: usize) -> anyhow::Result<()> {
+    let torn = || anyhow::anyhow!("a record is torn");
+    for _ in 0..count {
+        let size = usize::try_from(varint(&mut records)?).map_err(|_| torn())?;
+        let (record, rest) = records.split_at_checked(size).ok_or_else(torn)?;
+        records = rest;
+        let mut body = record.get(1..).ok_or_else(torn)?; // attributes
+        varint(&mut body)?; // timestamp delta
+        varint(&mut body)?; // offset delta
+        for _ in 0..2 {
+            // key, value (-1: null)
+            if let Ok(len) = usize::try_from(varint(&mut body)?) {
+                body = body.get(len..).ok_or_else(torn)?;
+            }
+        }
+        let headers = varint(&mut body)?;
+        if headers > (body.len() / 2) as i64 {
+            anyhow::bail!("a record claims {headers} headers in {} bytes", body.len());
+        }
+    }
+    Ok(())
+}
+
+/// A zigzag varint (Kafka's varint and varlong).
+fn varint(buf: &mut &[u8]) -> anyhow::Result<i64> {
+    let mut v = 0u64;
+    for i in 0..10 {
+        let (&b, rest) = buf
+            .split_first()
+            .ok_or_else(|| anyhow::anyhow!("a record is torn"))?;
+        *buf = rest;
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok((v >> 1) as i64 ^ -((v & 1) as i64));
+        }
+    }
+    anyhow::bail!("a varint is longer than 10 bytes")
 }
 
 /// A batch's records section, decompressed (Kafka's codecs, as kafka-protocol reads them)
@@ -530,6 +574,45 @@ mod tests {
         }
         // A claim its bytes could hold is left to the decoder (which finds it short).
         assert!(decode(claim_records(&batch(Compression::None), 4)).is_err());
+    }
+
+    #[test]
+    fn a_record_claiming_more_headers_than_it_holds_is_an_error_not_an_abort() {
+        let record = Record {
+            transactional: false,
+            control: false,
+            delete_horizon: false,
+            partition_leader_epoch: 0,
+            producer_id: -1,
+            producer_epoch: -1,
+            timestamp_type: TimestampType::Creation,
+            offset: 0,
+            sequence: -1,
+            timestamp: 0,
+            key: None,
+            value: Some(Bytes::from_static(b"AAAA")),
+            headers: IndexMap::new(),
+        };
+        let mut buf = BytesMut::new();
+        RecordBatchEncoder::encode(
+            &mut buf,
+            [&record],
+            &RecordEncodeOptions {
+                version: 2,
+                compression: Compression::None,
+            },
+        )
+        .expect("encode");
+        // The record ends with value length 4, "AAAA", 0 headers; make that value length 0
+        // and 2^31 - 1 headers in the same six bytes.
+        let mut v = buf.to_vec();
+        let n = v.len();
+        assert_eq!(v[n - 6..], [0x08, b'A', b'A', b'A', b'A', 0x00]);
+        v[n - 6..].copy_from_slice(&[0x00, 0xfe, 0xff, 0xff, 0xff, 0x0f]);
+        let crc = crc32c::crc32c(&v[21..]);
+        v[17..21].copy_from_slice(&crc.to_be_bytes());
+        let e = decode(Bytes::from(v)).expect_err("refused");
+        assert!(e.contains("claims 2147483647 headers"), "{e}");
     }
 
     #[test]
