@@ -458,13 +458,19 @@ fn large_fetches_arrive_byte_for_byte_as_stored() {
         for i in 0..PER_PARTITION {
             let v = value(p, i);
             let queued = producer
-                .send_result(FutureRecord::<[u8], [u8]>::to("big").partition(p).payload(v.as_bytes()))
+                .send_result(
+                    FutureRecord::<[u8], [u8]>::to("big")
+                        .partition(p)
+                        .payload(v.as_bytes()),
+                )
                 .map_err(|(e, _)| e);
             pending.push(queued);
         }
     }
     for f in pending {
-        block_on(f.expect("queued")).expect("delivered").expect("acknowledged");
+        block_on(f.expect("queued"))
+            .expect("delivered")
+            .expect("acknowledged");
     }
 
     let request = FetchRequest::default()
@@ -494,7 +500,11 @@ fn large_fetches_arrive_byte_for_byte_as_stored() {
         assert_eq!(data.high_watermark, PER_PARTITION as i64);
         let records = data.records.clone().expect("records");
         let stored = std::fs::read(broker.first_segment("big", p)).unwrap();
-        assert_eq!(records.len(), stored.len(), "partition {p}: every batch, whole");
+        assert_eq!(
+            records.len(),
+            stored.len(),
+            "partition {p}: every batch, whole"
+        );
         assert!(records[..] == stored[..], "partition {p}: bytes as stored");
         total += records.len();
         let mut buf = records;
@@ -507,5 +517,8 @@ fn large_fetches_arrive_byte_for_byte_as_stored() {
         let expected: Vec<String> = (0..PER_PARTITION).map(|i| value(p, i)).collect();
         assert_eq!(values, expected, "partition {p}");
     }
-    assert!(total > 8 << 20, "the response ({total} bytes) outgrows socket buffers");
+    assert!(
+        total > 8 << 20,
+        "the response ({total} bytes) outgrows socket buffers"
+    );
 }
