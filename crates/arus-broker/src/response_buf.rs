@@ -212,6 +212,7 @@ mod tests {
             position: 1000,
             len: 30_000,
             records: 1,
+            bytes: None,
         };
         let stand_in = Bytes::from(vec![0u8; 30_000]);
         let mut buf = ResponseBuf::new([(stand_in.clone(), range)]);
@@ -231,6 +232,7 @@ mod tests {
             position: 0,
             len: 10,
             records: 1,
+            bytes: None,
         };
         let buf = ResponseBuf::new([(Bytes::from(vec![0u8; 10]), unused)]);
         assert!(buf.into_pieces().is_err());
@@ -256,6 +258,7 @@ mod tests {
             position: 0,
             len: 100,
             records: 1,
+            bytes: None,
         };
         let stand_in = Bytes::from(vec![0u8; 100]);
         let mut buf = ResponseBuf::new([(stand_in.clone(), range)]);

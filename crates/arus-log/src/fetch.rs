@@ -12,6 +12,9 @@ use crate::io_util::read_at_most;
 
 /// Bytes read at a time while walking batch headers to find where a fetch ends.
 const HEADER_WINDOW: usize = 4096;
+/// The first read is larger: a fetch at the tail of a busy log (a consumer keeping up) is
+/// usually smaller than this and is then planned and read with one `pread`.
+const FIRST_WINDOW: usize = 16 * 1024;
 /// Record count field of a v2 batch header, and the header's size.
 const RECORDS_COUNT_AT: usize = 57;
 const HEADER_SIZE: usize = 61;
@@ -38,11 +41,16 @@ pub struct FileRange {
     pub len: usize,
     /// Records in those batches, from their headers.
     pub records: u64,
+    /// The batches themselves when planning already read them all (small fetches).
+    pub bytes: Option<Bytes>,
 }
 
 impl FileRange {
-    /// Reads the range into memory.
+    /// Reads the range into memory (unless planning already did).
     pub fn read(&self) -> io::Result<Bytes> {
+        if let Some(bytes) = &self.bytes {
+            return Ok(bytes.clone());
+        }
         let bytes = read_at_most(&self.file, self.position, self.len)?;
         if bytes.len() != self.len {
             return Err(io::Error::new(
@@ -107,6 +115,7 @@ impl FetchSlice {
             position: self.start,
             len: 0,
             records: 0,
+            bytes: None,
         };
         let mut window: Vec<u8> = Vec::new();
         let mut window_at = self.start;
@@ -116,9 +125,14 @@ impl FetchSlice {
             let header = match window.get(in_window..) {
                 Some(h) if h.len() >= HEADER_SIZE => h,
                 _ => {
+                    let window_size = if pos == self.start {
+                        FIRST_WINDOW
+                    } else {
+                        HEADER_WINDOW
+                    };
                     let want = usize::try_from(self.end - pos)
                         .unwrap_or(usize::MAX)
-                        .min(HEADER_WINDOW);
+                        .min(window_size);
                     window = read_at_most(&self.file, pos, want)?;
                     window_at = pos;
                     &window[..]
@@ -144,6 +158,9 @@ impl FetchSlice {
             range.records += u64::try_from(count).unwrap_or(0);
             range.len = taken;
             pos += size as u64;
+        }
+        if window_at == self.start && range.len > 0 && range.len <= window.len() {
+            range.bytes = Some(Bytes::from(window).slice(..range.len));
         }
         Ok(range)
     }
@@ -233,7 +250,10 @@ mod tests {
         let cut = slice.plan(limit, false).unwrap();
         assert_eq!(cut.len, ends[150]);
         assert_eq!(cut.records, records_before(151));
-        assert_eq!(slice.read(limit, false).unwrap().len(), ends[150]);
+        // Small enough for the first read: planning kept the bytes, no second read needed.
+        assert_eq!(cut.bytes.as_deref(), Some(&data[..ends[150]]));
+        assert_eq!(&slice.read(limit, false).unwrap()[..], &data[..ends[150]]);
+        assert!(all.bytes.is_none(), "larger than the first read");
 
         // Just short of the big batch's end, and exactly at it.
         assert_eq!(slice.plan(ends[200] - 1, false).unwrap().len, ends[199]);
