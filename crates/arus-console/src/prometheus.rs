@@ -9,22 +9,10 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 
+use arus_broker::metrics::label;
+
 use crate::client::Tp;
 use crate::App;
-
-/// Escapes a label value: backslash, double quote and newline.
-pub fn label(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Appends the group lag families: per partition lag and max per group.
 pub fn render_lag(groups: &BTreeMap<String, BTreeMap<Tp, (i64, i64)>>, out: &mut String) {
