@@ -290,9 +290,13 @@ def test_group_lag_goes_to_zero_and_reset(page, broker):
     page.wait_for_timeout(2500)  # a few lag samples for the chart
     shot(page, "group")
 
-    # Offsets of an active group cannot be reset.
+    # Offsets of an active group cannot be reset, nor previewed (as with the CLI).
     page.select_option("#reset [name=to]", "earliest")
     expect(page.locator("#reset button[value=apply]")).to_be_disabled()
+    page.click("#reset button[value=preview]")
+    expect(page.locator("body")).to_contain_text(
+        "Assignments can only be reset if the group 'workers' is inactive, but the current state is Stable."
+    )
     c.close()
 
     # Inactive now: preview (dry run) first, nothing changes.

@@ -338,13 +338,14 @@ async fn plan_and_apply(app: &App, id: &str, form: &ResetForm) -> Result<(Plan, 
         &ends,
         by_time.as_ref(),
     )?;
-    if form.action != "apply" {
-        return Ok((plan, false));
-    }
+    // Like kafka-consumer-groups.sh, even a dry run is refused for a group with members.
     if let Some(s) = state.as_deref().filter(|s| !matches!(*s, "Empty" | "Dead")) {
         return Err(format!(
             "Assignments can only be reset if the group '{id}' is inactive, but the current state is {s}."
         ));
+    }
+    if form.action != "apply" {
+        return Ok((plan, false));
     }
     let offsets: BTreeMap<Tp, i64> = plan.iter().map(|(tp, (_, n))| (tp.clone(), *n)).collect();
     client.commit(id, &offsets).await.map_err(err)?;
