@@ -202,6 +202,17 @@ def test_produce_from_the_page(page, broker):
     row = page.locator("#records tbody tr[data-offset='8']")
     expect(row.locator("td.headers")).to_have_text("trace: abc-1")
 
+    # A tombstone: the key with a null value.
+    page.fill("#produce [name=key]", "gone")
+    page.fill("#produce [name=value]", "")
+    page.fill("#produce [name=headers]", "")
+    page.check("#produce [name=tombstone]")
+    page.click("#produce button")
+    expect(page.locator("#produce-status")).to_have_text("written to partition 0 at offset 9")
+    out = arus("console-consumer", "--bootstrap-server", broker.bootstrap, "--topic", "events",
+               "--from-beginning", "--max-messages", "10", "--property", "print.key=true")
+    assert out.splitlines()[-1] == "gone\tnull"
+
 
 def test_partitions_and_start_points(page, broker):
     produce_cli(broker, "orders", [("order-%d" % i, "o%d" % i) for i in range(12)])
@@ -357,9 +368,9 @@ def test_untrusted_group_id_is_shown_as_text(page, broker):
     assert page.locator("#groups img").count() == 0
     link.click()
     expect(page.locator("h1")).to_have_text("Group " + EVIL_GROUP)
-    expect(page.locator("#lag-total")).to_have_text("6")  # events: 9 records, committed 3
+    expect(page.locator("#lag-total")).to_have_text("7")  # events: 10 records, committed 3
     page.wait_for_timeout(2500)  # the page's script polled the lag API with this ID
-    expect(page.locator("#lag-total")).to_have_text("6")
+    expect(page.locator("#lag-total")).to_have_text("7")
     assert page.locator("main img").count() == 0
     assert page.evaluate("window.__pwned") is None
 
@@ -370,20 +381,20 @@ def test_metrics_match_what_the_tests_did(broker):
     def get(name, **labels):
         return samples.get((name, tuple(sorted(labels.items()))))
 
-    # Records produced by the CLI and the page: events 7 + 1 (tail) + 1 (page); jobs 20.
-    assert get("arus_topic_messages_in_total", topic="events") == 9
+    # Records produced by the CLI and the page: events 7 + 1 (tail) + 2 (page); jobs 20.
+    assert get("arus_topic_messages_in_total", topic="events") == 10
     assert get("arus_topic_messages_in_total", topic="jobs") == 20
     assert get("arus_topic_messages_in_total", topic="orders") == 12
     assert get("arus_log_end_offset", topic="jobs", partition="0") == 20
     assert get("arus_topic_messages_out_total", topic="jobs") >= 20
-    assert get("arus_messages_in_total") >= 29
+    assert get("arus_messages_in_total") >= 30
     # The group's lag after the reset to 7 (the last consumer committed nothing).
     assert types["arus_consumer_group_lag"] == "gauge"
     assert types["arus_consumer_group_max_lag"] == "gauge"
     assert get("arus_consumer_group_lag", group="workers", topic="jobs", partition="0") == 13
     assert get("arus_consumer_group_max_lag", group="workers") == 13
     escaped = EVIL_GROUP.replace("\\", "\\\\").replace('"', '\\"')
-    assert get("arus_consumer_group_max_lag", group=escaped) == 6
+    assert get("arus_consumer_group_max_lag", group=escaped) == 7
     assert get("arus_partitions") >= 4 + 1 + 1
     assert get("arus_under_replicated_partitions") == 0
     assert "arus_request_duration_seconds" in types

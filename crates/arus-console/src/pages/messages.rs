@@ -69,6 +69,7 @@ pub async fn page(
          <label>Partition <select name=\"partition\"><option value=\"\">by key (or round robin)</option>{poptions}</select></label>\
          <label>Key <input name=\"key\"></label>\
          <label>Value <textarea name=\"value\" rows=\"3\"></textarea></label>\
+         <label class=\"check\"><input type=\"checkbox\" name=\"tombstone\"> null value (a tombstone: deletes the key on a compacted topic)</label>\
          <label>Headers (one name:value per line) <textarea name=\"headers\" rows=\"2\"></textarea></label>\
          <button>Produce</button> <span id=\"produce-status\"></span></form>\
          <script>window.addEventListener('load', () => Arus.browser());</script>",
@@ -357,6 +358,9 @@ pub struct ProduceForm {
     value: String,
     #[serde(default)]
     headers: String,
+    /// Present (checked) for a null value.
+    #[serde(default)]
+    tombstone: Option<String>,
 }
 
 /// Parses `name:value` header lines (blank lines ignored).
@@ -455,7 +459,9 @@ pub async fn produce(
                 &name,
                 partition,
                 key,
-                Some(Bytes::from(form.value.clone())),
+                form.tombstone
+                    .is_none()
+                    .then(|| Bytes::from(form.value.clone())),
                 hs,
                 arus_broker::broker::now_ms(),
             )
