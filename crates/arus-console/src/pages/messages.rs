@@ -337,9 +337,8 @@ async fn browse(app: &App, name: &str, q: &BrowseQuery) -> Result<Page, String> 
     let end = pos.keys().all(|p| done.get(p).copied().unwrap_or(false));
     let truncated =
         !full && !end && (scanned >= MAX_SCAN_RECORDS || scanned_bytes >= MAX_SCAN_BYTES);
-    out.sort_by_key(|r| (r.timestamp, r.partition, r.offset));
     Ok(Page {
-        records: out,
+        records: interleave_by_time(out),
         cursor: records::encode_cursor(&pos),
         end,
         truncated,
@@ -478,9 +477,62 @@ pub async fn produce(
     }
 }
 
+/// Interleaves records of several partitions by timestamp while keeping each partition's
+/// offset order (client timestamps can go backwards within a partition; a plain sort by time
+/// would show a partition's records out of order).
+fn interleave_by_time(records: Vec<Shown>) -> Vec<Shown> {
+    let mut by_partition: BTreeMap<i32, std::collections::VecDeque<Shown>> = BTreeMap::new();
+    for r in records {
+        by_partition.entry(r.partition).or_default().push_back(r);
+    }
+    for queue in by_partition.values_mut() {
+        queue.make_contiguous().sort_by_key(|r| r.offset);
+    }
+    let mut out = Vec::new();
+    loop {
+        // The partition whose next record is the earliest (ties: lower partition first).
+        let next = by_partition
+            .iter()
+            .filter_map(|(p, q)| q.front().map(|r| (r.timestamp, *p)))
+            .min();
+        let Some((_, p)) = next else {
+            return out;
+        };
+        if let Some(r) = by_partition.get_mut(&p).and_then(|q| q.pop_front()) {
+            out.push(r);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partitions_interleave_by_time_but_keep_their_offset_order() {
+        let r = |partition, offset, timestamp| Shown {
+            partition,
+            offset,
+            timestamp,
+            key: None,
+            value: None,
+            headers: Vec::new(),
+            headers_omitted: 0,
+        };
+        // Partition 0's client clock went backwards at offset 11.
+        let page = vec![
+            r(0, 10, 500),
+            r(0, 11, 100),
+            r(0, 12, 600),
+            r(1, 0, 200),
+            r(1, 1, 550),
+        ];
+        let order: Vec<(i32, i64)> = interleave_by_time(page)
+            .iter()
+            .map(|s| (s.partition, s.offset))
+            .collect();
+        assert_eq!(order, vec![(1, 0), (0, 10), (0, 11), (1, 1), (0, 12)]);
+    }
 
     #[test]
     fn murmur2_matches_kafka() {
