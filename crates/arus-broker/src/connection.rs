@@ -1,17 +1,16 @@
 //! One client connection: reads size-prefixed request frames, hands each to the dispatcher
-//! and writes the responses back in request order.
+//! and writes the responses back in request order (fetched batches by `sendfile`).
 //!
 //! Like Kafka, a connection's requests are processed one at a time; clients may still send
 //! several before reading (pipelining) and get the responses in order.
 
+use std::io::{self, IoSlice};
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
-use bytes::{BufMut, BytesMut};
-use std::io::{self, IoSlice};
-use std::os::fd::AsRawFd;
-
 use arus_log::FileRange;
+use bytes::{BufMut, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader, Interest};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
@@ -79,11 +78,11 @@ async fn read_frame<R: AsyncRead + Unpin>(
     reader: &mut R,
     frame: &mut BytesMut,
     size: usize,
-) -> std::io::Result<()> {
+) -> io::Result<()> {
     while frame.len() < size {
         let want = size - frame.len();
         if reader.read_buf(&mut (&mut *frame).limit(want)).await? == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
+            return Err(io::ErrorKind::UnexpectedEof.into());
         }
     }
     Ok(())
