@@ -84,29 +84,30 @@ impl Partition {
     /// Appends validated record batches. As the only replica, the leader advances the high
     /// watermark right away; flushes when `flush.messages`/`flush.ms` say so.
     pub fn append(&self, records: &[u8], now_ms: i64) -> Result<AppendInfo, AppendError> {
-        let mut log = self.log();
-        let info = log.append(records, LEADER_EPOCH, now_ms)?;
-        let leo = log.log_end_offset();
-        log.set_high_watermark(leo);
-        if let Err(e) = log.flush_if_due(now_ms) {
-            error!(topic = %self.topic, partition = self.index, error = %e, "flush failed");
-        }
-        drop(log);
-        self.wake_waiters();
-        Ok(info)
+        self.write(now_ms, |log| log.append(records, LEADER_EPOCH, now_ms))
     }
 
-    /// Writes a transaction marker (commit or abort) for a producer's transaction.
+    /// Writes a transaction marker (commit or abort) for a producer's transaction. A marker
+    /// moves the last stable offset, so read_committed fetches waiting here are woken too.
     pub fn append_marker(&self, marker: TxnMarker, now_ms: i64) -> Result<AppendInfo, AppendError> {
+        self.write(now_ms, |log| log.append_marker(marker, LEADER_EPOCH, now_ms))
+    }
+
+    /// Runs one append under the lock, then what follows every append: the high watermark
+    /// moves to the log end, a due flush runs, and (lock released) waiting fetches are woken.
+    fn write(
+        &self,
+        now_ms: i64,
+        append: impl FnOnce(&mut Log) -> Result<AppendInfo, AppendError>,
+    ) -> Result<AppendInfo, AppendError> {
         let mut log = self.log();
-        let info = log.append_marker(marker, LEADER_EPOCH, now_ms)?;
+        let info = append(&mut log)?;
         let leo = log.log_end_offset();
         log.set_high_watermark(leo);
         if let Err(e) = log.flush_if_due(now_ms) {
             error!(topic = %self.topic, partition = self.index, error = %e, "flush failed");
         }
         drop(log);
-        // A marker moves the last stable offset: read_committed fetches may now read.
         self.wake_waiters();
         Ok(info)
     }
