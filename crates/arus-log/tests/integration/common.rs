@@ -36,17 +36,7 @@ pub fn batch_ts(timestamps: &[i64], value_len: usize, compression: Compression) 
             headers: Default::default(),
         })
         .collect();
-    let mut buf = BytesMut::new();
-    RecordBatchEncoder::encode(
-        &mut buf,
-        &records,
-        &RecordEncodeOptions {
-            version: 2,
-            compression,
-        },
-    )
-    .unwrap();
-    buf.to_vec()
+    encode(&records, compression)
 }
 
 /// An uncompressed batch of `n` records all stamped `ts`, values `value_len` long.
@@ -171,4 +161,49 @@ pub fn append_in_place(
         at += size;
     }
     Ok(info)
+}
+
+/// One v2 batch holding `records`, encoded by kafka-protocol.
+pub fn encode(records: &[Record], compression: Compression) -> Vec<u8> {
+    let mut buf = BytesMut::new();
+    RecordBatchEncoder::encode(
+        &mut buf,
+        records,
+        &RecordEncodeOptions {
+            version: 2,
+            compression,
+        },
+    )
+    .unwrap();
+    buf.to_vec()
+}
+
+/// A batch of `n` records from producer `pid` at `epoch`, sequences from `first_seq`,
+/// timestamps from 1000, optionally transactional or a control batch.
+pub fn producer_records(
+    pid: i64,
+    epoch: i16,
+    first_seq: i32,
+    n: usize,
+    transactional: bool,
+    control: bool,
+) -> Vec<u8> {
+    let records: Vec<Record> = (0..n)
+        .map(|i| Record {
+            transactional,
+            control,
+            delete_horizon: false,
+            partition_leader_epoch: -1,
+            producer_id: pid,
+            producer_epoch: epoch,
+            timestamp_type: WireTimestampType::Creation,
+            offset: i as i64,
+            sequence: first_seq + i as i32,
+            timestamp: 1_000 + i as i64,
+            key: None,
+            value: Some(Bytes::from(value(i, 40))),
+            headers: Default::default(),
+        })
+        .collect();
+    encode(&records, Compression::None)
 }

@@ -6,11 +6,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use arus_log::{CleanerConfig, CleanupPolicy, Log, LogConfig, RecoveryHint, TxnMarker};
-use bytes::{Bytes, BytesMut};
-use kafka_protocol::records::{
-    Compression, Record, RecordBatchEncoder, RecordEncodeOptions,
-    TimestampType as WireTimestampType,
-};
+use bytes::Bytes;
+use kafka_protocol::records::{Compression, Record, TimestampType as WireTimestampType};
 
 use crate::common::*;
 
@@ -44,17 +41,7 @@ fn kv_batch(
             headers: Default::default(),
         })
         .collect();
-    let mut buf = BytesMut::new();
-    RecordBatchEncoder::encode(
-        &mut buf,
-        &records,
-        &RecordEncodeOptions {
-            version: 2,
-            compression,
-        },
-    )
-    .unwrap();
-    buf.to_vec()
+    encode(&records, compression)
 }
 
 fn kv(k: &str, v: Option<&str>) -> Kv {

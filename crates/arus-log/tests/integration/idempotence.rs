@@ -3,44 +3,12 @@
 //! clean restart (snapshot), a crash (rebuilt from the batches), truncation and retention.
 
 use arus_log::{AppendError, Log, RecoveryHint};
-use bytes::{Bytes, BytesMut};
-use kafka_protocol::records::{
-    Compression, Record, RecordBatchEncoder, RecordEncodeOptions,
-    TimestampType as WireTimestampType,
-};
 
 use crate::common::*;
 
 /// A batch of `n` records from producer `pid` at `epoch`, sequences from `first_seq`.
 fn producer_batch(pid: i64, epoch: i16, first_seq: i32, n: usize) -> Vec<u8> {
-    let records: Vec<Record> = (0..n)
-        .map(|i| Record {
-            transactional: false,
-            control: false,
-            delete_horizon: false,
-            partition_leader_epoch: -1,
-            producer_id: pid,
-            producer_epoch: epoch,
-            timestamp_type: WireTimestampType::Creation,
-            offset: i as i64,
-            sequence: first_seq + i as i32,
-            timestamp: 1_000 + i as i64,
-            key: None,
-            value: Some(Bytes::from(value(i, 40))),
-            headers: Default::default(),
-        })
-        .collect();
-    let mut buf = BytesMut::new();
-    RecordBatchEncoder::encode(
-        &mut buf,
-        &records,
-        &RecordEncodeOptions {
-            version: 2,
-            compression: Compression::None,
-        },
-    )
-    .unwrap();
-    buf.to_vec()
+    producer_records(pid, epoch, first_seq, n, false, false)
 }
 
 /// Appends and returns (base offset, last offset).

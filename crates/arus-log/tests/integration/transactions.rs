@@ -7,52 +7,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use arus_log::{AbortedTxn, AppendError, Log, RecoveryHint, TxnMarker, TXN_INDEX_SUFFIX};
-use bytes::{Bytes, BytesMut};
-use kafka_protocol::records::{
-    Compression, Record, RecordBatchEncoder, RecordEncodeOptions,
-    TimestampType as WireTimestampType,
-};
 
 use crate::common::*;
-
-/// A batch of `n` records from producer `pid`, sequences from `first_seq`, timestamps 1000+.
-fn producer_records(
-    pid: i64,
-    epoch: i16,
-    first_seq: i32,
-    n: usize,
-    transactional: bool,
-    control: bool,
-) -> Vec<u8> {
-    let records: Vec<Record> = (0..n)
-        .map(|i| Record {
-            transactional,
-            control,
-            delete_horizon: false,
-            partition_leader_epoch: -1,
-            producer_id: pid,
-            producer_epoch: epoch,
-            timestamp_type: WireTimestampType::Creation,
-            offset: i as i64,
-            sequence: first_seq + i as i32,
-            timestamp: 1_000 + i as i64,
-            key: None,
-            value: Some(Bytes::from(value(i, 40))),
-            headers: Default::default(),
-        })
-        .collect();
-    let mut buf = BytesMut::new();
-    RecordBatchEncoder::encode(
-        &mut buf,
-        &records,
-        &RecordEncodeOptions {
-            version: 2,
-            compression: Compression::None,
-        },
-    )
-    .unwrap();
-    buf.to_vec()
-}
 
 /// Appends a transactional batch; returns (base offset, last offset).
 fn txn(
