@@ -90,7 +90,9 @@ impl Partition {
     /// Writes a transaction marker (commit or abort) for a producer's transaction. A marker
     /// moves the last stable offset, so read_committed fetches waiting here are woken too.
     pub fn append_marker(&self, marker: TxnMarker, now_ms: i64) -> Result<AppendInfo, AppendError> {
-        self.write(now_ms, |log| log.append_marker(marker, LEADER_EPOCH, now_ms))
+        self.write(now_ms, |log| {
+            log.append_marker(marker, LEADER_EPOCH, now_ms)
+        })
     }
 
     /// Runs one append under the lock, then what follows every append: the high watermark

@@ -114,7 +114,7 @@ impl ResponseBuf {
     /// Copies the finished pieces back into one buffer, for random access (gaps) that reaches
     /// before the current piece. Messages never do this (records encoding does); a file range
     /// cannot be copied back, so the response is then refused.
-    fn flatten(&mut self) {
+    fn merge_into_current(&mut self) {
         if self.done.is_empty() {
             return;
         }
@@ -177,14 +177,14 @@ impl ByteBufMut for ResponseBuf {
 
     fn seek(&mut self, offset: usize) {
         if offset < self.done_len {
-            self.flatten();
+            self.merge_into_current();
         }
         self.current.resize(offset - self.done_len, 0);
     }
 
     fn range(&mut self, r: Range<usize>) -> &mut [u8] {
         if r.start < self.done_len {
-            self.flatten();
+            self.merge_into_current();
         }
         let start = r.start - self.done_len;
         let end = r.end - self.done_len;
