@@ -55,6 +55,8 @@ fn entry(resource: &ConfigResource, name: &str) -> (Option<String>, ConfigSource
     let e = resource
         .get(name)
         .unwrap_or_else(|| panic!("config {name} missing from DescribeConfigs"));
+    // rdkafka's ConfigSource is neither Copy nor Clone: the match is the copy.
+    #[allow(clippy::needless_match)]
     let source = match e.source {
         ConfigSource::Unknown => ConfigSource::Unknown,
         ConfigSource::DynamicTopic => ConfigSource::DynamicTopic,

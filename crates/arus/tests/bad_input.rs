@@ -338,7 +338,8 @@ fn produce_with_corrupt_crc_is_refused_and_not_stored() {
     assert_eq!(watermarks(&broker, topic, 0), (0, 5));
 
     let got = read_partition(&broker, topic, 0, 5);
-    let got: Vec<(i64, String, Vec<(String, Option<Vec<u8>>)>)> = got
+    type Headers = Vec<(String, Option<Vec<u8>>)>;
+    let got: Vec<(i64, String, Headers)> = got
         .iter()
         .map(|m| (m.offset, m.value_str().to_string(), m.headers.clone()))
         .collect();

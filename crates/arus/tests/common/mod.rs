@@ -1349,6 +1349,11 @@ pub struct JoinGroupResponse {
 /// The classic group protocol spoken by hand over one connection, with non-flexible request
 /// versions every Kafka 4 broker still accepts: JoinGroup v5, SyncGroup v3, Heartbeat v3,
 /// LeaveGroup v3, OffsetCommit v5, OffsetFetch v5, OffsetDelete v0, DeleteGroups v1.
+/// (partition, committed offset, metadata, error code) from OffsetFetch.
+pub type PartitionOffset = (i32, i64, Option<String>, i16);
+/// (topic, partition, committed offset, metadata, error code) from OffsetFetch.
+pub type TopicPartitionOffset = (String, i32, i64, Option<String>, i16);
+
 impl RawConn {
     /// JoinGroup v5 with the "consumer" protocol type and one "range" protocol subscribed to
     /// `topics`.
@@ -1533,7 +1538,7 @@ impl RawConn {
         group: &str,
         topic: &str,
         partitions: &[i32],
-    ) -> (i16, Vec<(i32, i64, Option<String>, i16)>) {
+    ) -> (i16, Vec<PartitionOffset>) {
         let mut b = Enc::new();
         b.string(group)
             .i32(1)
@@ -1556,10 +1561,7 @@ impl RawConn {
 
     /// OffsetFetch v5 with a null topic list (every committed offset of the group): (top-level
     /// error, [(topic, partition, offset, metadata, error)]) sorted by topic and partition.
-    pub fn offset_fetch_all(
-        &mut self,
-        group: &str,
-    ) -> (i16, Vec<(String, i32, i64, Option<String>, i16)>) {
+    pub fn offset_fetch_all(&mut self, group: &str) -> (i16, Vec<TopicPartitionOffset>) {
         let mut b = Enc::new();
         b.string(group).i32(-1);
         let (error, mut all) = self.offset_fetch_request(&b.0);
@@ -1567,10 +1569,7 @@ impl RawConn {
         (error, all)
     }
 
-    fn offset_fetch_request(
-        &mut self,
-        body: &[u8],
-    ) -> (i16, Vec<(String, i32, i64, Option<String>, i16)>) {
+    fn offset_fetch_request(&mut self, body: &[u8]) -> (i16, Vec<TopicPartitionOffset>) {
         let c = self.send_v1(9, 5, body);
         let body = self.read_response(c);
         let mut d = Dec::new(&body);
